@@ -84,13 +84,18 @@ impl AwsSettings {
         let duration = inputs.number("role-duration-seconds")?.unwrap_or(3600);
         let duration_seconds = match i32::try_from(duration) {
             Ok(seconds) if (900..=43_200).contains(&seconds) => seconds,
-            _ => bail!("input 'role-duration-seconds': expected 900 to 43200 seconds, got {duration}"),
+            _ => bail!(
+                "input 'role-duration-seconds': expected 900 to 43200 seconds, got {duration}"
+            ),
         };
         let role_to_assume = inputs.get("role-to-assume")?;
-        if let Some(role) = &role_to_assume {
-            if !role.starts_with("arn:") || !role.contains(":role/") {
-                bail!("input 'role-to-assume': expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got '{role}'");
-            }
+        if let Some(role) = role_to_assume
+            .as_ref()
+            .filter(|role| !role.starts_with("arn:") || !role.contains(":role/"))
+        {
+            bail!(
+                "input 'role-to-assume': expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got '{role}'"
+            );
         }
         Ok(Self {
             region,
@@ -149,7 +154,10 @@ pub async fn load_config(runner: &Runner) -> anyhow::Result<SdkConfig> {
     if let Some(session) = credentials.session_token() {
         console.add_mask(session);
     }
-    console.info(&format!("Assumed role {role} as session {}", settings.session_name));
+    console.info(&format!(
+        "Assumed role {role} as session {}",
+        settings.session_name
+    ));
     Ok(base
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(credentials))

@@ -56,7 +56,11 @@ impl TokenRequest {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
             }
-            let sent = client.get(url.clone()).bearer_auth(&self.bearer).send().await;
+            let sent = client
+                .get(url.clone())
+                .bearer_auth(&self.bearer)
+                .send()
+                .await;
             match sent {
                 Ok(answer) if answer.status().is_success() => {
                     let body: TokenAnswer = answer
@@ -69,7 +73,10 @@ impl TokenRequest {
                     return Ok(body.value);
                 }
                 Ok(answer) if answer.status().is_server_error() => {
-                    last_error = Some(anyhow::anyhow!("the token endpoint answered {}", answer.status()));
+                    last_error = Some(anyhow::anyhow!(
+                        "the token endpoint answered {}",
+                        answer.status()
+                    ));
                 }
                 Ok(answer) => bail!("the token endpoint answered {}", answer.status()),
                 Err(error) => last_error = Some(error.into()),
@@ -91,7 +98,10 @@ mod tests {
             bearer: "b".into(),
         };
         let url = request.url_for("sts.amazonaws.com").expect("url");
-        assert_eq!(url.as_str(), "https://token.actions.example/x?api-version=2.0&audience=sts.amazonaws.com");
+        assert_eq!(
+            url.as_str(),
+            "https://token.actions.example/x?api-version=2.0&audience=sts.amazonaws.com"
+        );
         let encoded = request.url_for("a b&c").expect("url");
         assert!(encoded.as_str().ends_with("&audience=a+b%26c"), "{encoded}");
     }

@@ -14,11 +14,12 @@ const TOKEN_INPUTS: [&str; 2] = ["token", "github-token"];
 
 /// The token for this run, if any: the declared token input, else `GITHUB_TOKEN`.
 pub fn token(runner: &Runner) -> anyhow::Result<Option<String>> {
-    for name in TOKEN_INPUTS {
-        if runner.spec().input(name).is_some() {
-            if let Some(token) = runner.inputs().get(name)? {
-                return Ok(Some(token));
-            }
+    for name in TOKEN_INPUTS
+        .into_iter()
+        .filter(|name| runner.spec().input(name).is_some())
+    {
+        if let Some(token) = runner.inputs().get(name)? {
+            return Ok(Some(token));
         }
     }
     Ok(runner.env().non_empty("GITHUB_TOKEN").map(str::to_owned))
@@ -27,7 +28,9 @@ pub fn token(runner: &Runner) -> anyhow::Result<Option<String>> {
 /// A client for the GitHub REST API of this run, authenticated with [`token`].
 pub fn client(runner: &Runner) -> anyhow::Result<Octocrab> {
     let Some(token) = token(runner)? else {
-        bail!("no GitHub token: set the action's token input (for example `token: ${{{{ github.token }}}}`) or GITHUB_TOKEN");
+        bail!(
+            "no GitHub token: set the action's token input (for example `token: ${{{{ github.token }}}}`) or GITHUB_TOKEN"
+        );
     };
     runner.console().add_mask(&token);
     client_for(&runner.github().api_url, token)

@@ -90,7 +90,11 @@ impl Annotation {
         if let Some(file) = &self.file {
             props.push(("file", file.clone()));
         }
-        props.extend(numbers.into_iter().filter_map(|(k, v)| Some((k, v?.to_string()))));
+        props.extend(
+            numbers
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?.to_string()))),
+        );
         props
     }
 }

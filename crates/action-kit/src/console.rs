@@ -20,7 +20,9 @@ pub struct Console {
 
 impl std::fmt::Debug for Console {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Console").field("debug", &self.debug).finish_non_exhaustive()
+        f.debug_struct("Console")
+            .field("debug", &self.debug)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,7 +100,11 @@ impl Console {
         for (_, value) in &mut props {
             *value = self.redact(value);
         }
-        self.write_line(&format_command(level.command(), &props, &self.redact(message)));
+        self.write_line(&format_command(
+            level.command(),
+            &props,
+            &self.redact(message),
+        ));
     }
 
     /// Prints a `::warning::`.
@@ -144,9 +150,9 @@ impl Console {
     /// `text` with every registered secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         let secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
-        secrets
-            .iter()
-            .fold(text.to_owned(), |acc, secret| acc.replace(secret.as_str(), "***"))
+        secrets.iter().fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret.as_str(), "***")
+        })
     }
 
     fn write_line(&self, line: &str) {
@@ -180,7 +186,10 @@ mod tests {
         console.info("token is s3cr3t!");
         console.warning("again s3cr3t");
         let text = out.text();
-        assert_eq!(text, "::add-mask::s3cr3t\ntoken is ***!\n::warning::again ***\n");
+        assert_eq!(
+            text,
+            "::add-mask::s3cr3t\ntoken is ***!\n::warning::again ***\n"
+        );
     }
 
     #[test]
@@ -189,7 +198,9 @@ mod tests {
         console.add_mask("line-one\nline-two");
         console.info("x line-two y");
         let text = out.text();
-        assert!(text.starts_with("::add-mask::line-one%0Aline-two\n::add-mask::line-one\n::add-mask::line-two\n"));
+        assert!(text.starts_with(
+            "::add-mask::line-one%0Aline-two\n::add-mask::line-one\n::add-mask::line-two\n"
+        ));
         assert!(text.ends_with("x *** y\n"), "{text}");
     }
 

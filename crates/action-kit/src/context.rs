@@ -58,8 +58,12 @@ impl GithubContext {
         let Some(path) = &self.event_path else {
             return Ok(serde_json::Value::Object(serde_json::Map::new()));
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the event payload GITHUB_EVENT_PATH={}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the event payload GITHUB_EVENT_PATH={}",
+                path.display()
+            )
+        })?;
         serde_json::from_str(&text)
             .with_context(|| format!("the event payload {} is not valid JSON", path.display()))
     }
@@ -89,7 +93,11 @@ mod tests {
     fn reads_the_runner_variables_and_payload() {
         let dir = tempfile::tempdir().expect("tempdir");
         let event = dir.path().join("event.json");
-        std::fs::write(&event, r#"{"before":"abc","repository":{"default_branch":"main"}}"#).expect("write");
+        std::fs::write(
+            &event,
+            r#"{"before":"abc","repository":{"default_branch":"main"}}"#,
+        )
+        .expect("write");
         let env = RunnerEnv::from_pairs([
             ("GITHUB_EVENT_NAME", "push"),
             ("GITHUB_EVENT_PATH", event.to_str().expect("utf-8")),
@@ -101,7 +109,10 @@ mod tests {
         assert_eq!(ctx.event_name.as_deref(), Some("push"));
         assert_eq!(ctx.git_ref.as_deref(), Some("refs/heads/main"));
         assert_eq!(ctx.api_url, "https://api.github.com");
-        assert_eq!(ctx.event().expect("payload")["repository"]["default_branch"], "main");
+        assert_eq!(
+            ctx.event().expect("payload")["repository"]["default_branch"],
+            "main"
+        );
         assert_eq!(
             ctx.relative_to_workspace(Path::new("/github/workspace/infra/td.json")),
             Path::new("infra/td.json")
@@ -111,7 +122,9 @@ mod tests {
     #[test]
     fn unreadable_payload_is_a_named_error() {
         let env = RunnerEnv::from_pairs([("GITHUB_EVENT_PATH", "/nonexistent/event.json")]);
-        let err = GithubContext::from_env(&env).event().expect_err("missing file");
+        let err = GithubContext::from_env(&env)
+            .event()
+            .expect_err("missing file");
         assert!(format!("{err:#}").contains("GITHUB_EVENT_PATH=/nonexistent/event.json"));
     }
 

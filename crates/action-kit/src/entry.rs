@@ -64,17 +64,23 @@ impl Runner {
         if !self.spec.outputs.iter().any(|o| o.name == name) {
             anyhow::bail!("internal error: output '{name}' is not declared by this action");
         }
-        Ok(self.files.set(&self.console, FileCommand::Output, name, value)?)
+        Ok(self
+            .files
+            .set(&self.console, FileCommand::Output, name, value)?)
     }
 
     /// Exports a variable to later steps of the job.
     pub fn export_env(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        Ok(self.files.set(&self.console, FileCommand::Env, name, value)?)
+        Ok(self
+            .files
+            .set(&self.console, FileCommand::Env, name, value)?)
     }
 
     /// Saves a value for the action's `post` step (`STATE_<name>` there).
     pub fn save_state(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        Ok(self.files.set(&self.console, FileCommand::State, name, value)?)
+        Ok(self
+            .files
+            .set(&self.console, FileCommand::State, name, value)?)
     }
 
     /// Appends Markdown to the job summary.
@@ -128,7 +134,10 @@ fn install_panic_hook() {
 
 /// Prepares a run: handles `--help`/`--version`, checks required inputs, warns about unknown
 /// ones. Returns the runner, or the exit code when there is nothing to run.
-fn prepare(spec: &'static ActionSpec, args: impl IntoIterator<Item = String>) -> Result<Runner, ExitCode> {
+fn prepare(
+    spec: &'static ActionSpec,
+    args: impl IntoIterator<Item = String>,
+) -> Result<Runner, ExitCode> {
     install_panic_hook();
     let env = RunnerEnv::from_process();
     let debug = env.get("RUNNER_DEBUG") == Some("1");
@@ -154,9 +163,10 @@ fn prepare(spec: &'static ActionSpec, args: impl IntoIterator<Item = String>) ->
         }
     }
     for unknown in runner.inputs().unknown() {
-        runner
-            .console()
-            .warning(&format!("{unknown} is not an input of {}; it is ignored", spec.name));
+        runner.console().warning(&format!(
+            "{unknown} is not an input of {}; it is ignored",
+            spec.name
+        ));
     }
     if let Err(error) = runner.inputs().check_required() {
         runner.report_error(&error.into());
@@ -231,7 +241,10 @@ mod tests {
         let runner = Runner::new(&SPEC, RunnerEnv::default(), console);
         let error = anyhow::anyhow!("root cause\nsecond line").context("cannot deploy");
         runner.report_error(&error);
-        assert_eq!(out.text(), "::error::cannot deploy: root cause%0Asecond line\n");
+        assert_eq!(
+            out.text(),
+            "::error::cannot deploy: root cause%0Asecond line\n"
+        );
     }
 
     #[test]
@@ -245,8 +258,16 @@ mod tests {
     #[test]
     fn arguments_are_help_version_or_nothing() {
         assert!(matches!(parse_args(Vec::new()), Invocation::Run));
-        assert!(matches!(parse_args(vec!["--help".to_owned()]), Invocation::Help));
-        assert!(matches!(parse_args(vec!["-V".to_owned()]), Invocation::Version));
-        assert!(matches!(parse_args(vec!["--cluster".to_owned()]), Invocation::BadArgument(a) if a == "--cluster"));
+        assert!(matches!(
+            parse_args(vec!["--help".to_owned()]),
+            Invocation::Help
+        ));
+        assert!(matches!(
+            parse_args(vec!["-V".to_owned()]),
+            Invocation::Version
+        ));
+        assert!(
+            matches!(parse_args(vec!["--cluster".to_owned()]), Invocation::BadArgument(a) if a == "--cluster")
+        );
     }
 }

@@ -75,7 +75,12 @@ mod tests {
 
     #[test]
     fn prefix_listing_stops_at_the_prefix() {
-        let env = RunnerEnv::from_pairs([("INPUT_A", "1"), ("INPUT_B", "2"), ("INPUTX", "3"), ("HOME", "/")]);
+        let env = RunnerEnv::from_pairs([
+            ("INPUT_A", "1"),
+            ("INPUT_B", "2"),
+            ("INPUTX", "3"),
+            ("HOME", "/"),
+        ]);
         let names: Vec<_> = env.with_prefix("INPUT_").map(|(k, _)| k).collect();
         assert_eq!(names, ["INPUT_A", "INPUT_B"]);
     }

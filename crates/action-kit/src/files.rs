@@ -63,7 +63,11 @@ pub enum FileCommandError {
 }
 
 /// Formats `key` and `value` in the heredoc form, with a random delimiter absent from both.
-pub fn key_value_entry(file: FileCommand, key: &str, value: &str) -> Result<String, FileCommandError> {
+pub fn key_value_entry(
+    file: FileCommand,
+    key: &str,
+    value: &str,
+) -> Result<String, FileCommandError> {
     if key.is_empty() || key.contains(['\n', '\r', '=']) {
         return Err(FileCommandError::InvalidKey {
             file: file.variable(),
@@ -122,7 +126,11 @@ impl FileCommands {
     }
 
     /// Appends Markdown to the job summary.
-    pub fn append_summary(&self, console: &Console, markdown: &str) -> Result<(), FileCommandError> {
+    pub fn append_summary(
+        &self,
+        console: &Console,
+        markdown: &str,
+    ) -> Result<(), FileCommandError> {
         if let Some(path) = &self.summary {
             let existing = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             if existing + markdown.len() as u64 > SUMMARY_LIMIT_BYTES {
@@ -132,7 +140,12 @@ impl FileCommands {
         self.append(console, FileCommand::Summary, markdown)
     }
 
-    fn append(&self, console: &Console, command: FileCommand, text: &str) -> Result<(), FileCommandError> {
+    fn append(
+        &self,
+        console: &Console,
+        command: FileCommand,
+        text: &str,
+    ) -> Result<(), FileCommandError> {
         let Some(path) = self.path(command) else {
             // Outside a runner: show what would have been written.
             console.info(&format!("[{}]\n{}", command.variable(), text.trim_end()));
@@ -192,15 +205,24 @@ mod tests {
         ]);
         let files = FileCommands::from_env(&env);
         let (console, printed) = Console::capture(false);
-        files.set(&console, FileCommand::Output, "a", "1").expect("write");
-        files.set(&console, FileCommand::Output, "b", "2").expect("write");
+        files
+            .set(&console, FileCommand::Output, "a", "1")
+            .expect("write");
+        files
+            .set(&console, FileCommand::Output, "b", "2")
+            .expect("write");
         files.append_summary(&console, "# Title\n").expect("write");
         let written = std::fs::read_to_string(&out).expect("read");
         assert!(written.starts_with("a<<ghadelimiter_"));
         assert!(written.contains("\nb<<ghadelimiter_"));
-        assert_eq!(std::fs::read_to_string(&summary).expect("read"), "# Title\n");
+        assert_eq!(
+            std::fs::read_to_string(&summary).expect("read"),
+            "# Title\n"
+        );
         // GITHUB_ENV is unset: it falls back to the log.
-        files.set(&console, FileCommand::Env, "X", "y").expect("fallback");
+        files
+            .set(&console, FileCommand::Env, "X", "y")
+            .expect("fallback");
         assert!(printed.text().starts_with("[GITHUB_ENV]\nX<<ghadelimiter_"));
     }
 
@@ -208,7 +230,8 @@ mod tests {
     fn summary_over_the_limit_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let summary = dir.path().join("summary");
-        let env = RunnerEnv::from_pairs([("GITHUB_STEP_SUMMARY", summary.to_str().expect("utf-8"))]);
+        let env =
+            RunnerEnv::from_pairs([("GITHUB_STEP_SUMMARY", summary.to_str().expect("utf-8"))]);
         let files = FileCommands::from_env(&env);
         let (console, _) = Console::capture(false);
         let big = "x".repeat(SUMMARY_LIMIT_BYTES as usize + 1);

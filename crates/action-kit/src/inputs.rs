@@ -70,14 +70,18 @@ impl<'a> Inputs<'a> {
     /// The trimmed value, or the declared default, or `None` when neither is there (the runner,
     /// like the toolkit, treats an empty input as a missing one).
     pub fn get(&self, name: &str) -> Result<Option<String>, InputError> {
-        let spec = self.spec.input(name).ok_or_else(|| InputError::Undeclared { name: name.into() })?;
+        let spec = self
+            .spec
+            .input(name)
+            .ok_or_else(|| InputError::Undeclared { name: name.into() })?;
         let given = self.env.non_empty(&input_env_name(name)).map(str::to_owned);
         Ok(given.or_else(|| spec.literal_default().map(str::to_owned)))
     }
 
     /// The value of an input that must be there.
     pub fn required(&self, name: &str) -> Result<String, InputError> {
-        self.get(name)?.ok_or_else(|| InputError::Missing { name: name.into() })
+        self.get(name)?
+            .ok_or_else(|| InputError::Missing { name: name.into() })
     }
 
     /// A boolean input: `true` or `false` in any letter case; a missing one without a default is
@@ -87,7 +91,10 @@ impl<'a> Inputs<'a> {
             None => Ok(false),
             Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
             Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-            Some(value) => Err(InputError::NotBoolean { name: name.into(), value }),
+            Some(value) => Err(InputError::NotBoolean {
+                name: name.into(),
+                value,
+            }),
         }
     }
 
@@ -144,7 +151,12 @@ impl<'a> Inputs<'a> {
         self.env
             .with_prefix("INPUT_")
             .map(|(name, _)| name)
-            .filter(|name| !self.spec.inputs().any(|input| input_env_name(input.name) == *name))
+            .filter(|name| {
+                !self
+                    .spec
+                    .inputs()
+                    .any(|input| input_env_name(input.name) == *name)
+            })
             .map(str::to_owned)
             .collect()
     }
@@ -182,7 +194,10 @@ mod tests {
 
     #[test]
     fn values_are_trimmed_and_blank_means_missing() {
-        let env = with(&[("INPUT_ROLE-TO-ASSUME", "  arn:x \n"), ("INPUT_WAIT_FOR_IT", "   ")]);
+        let env = with(&[
+            ("INPUT_ROLE-TO-ASSUME", "  arn:x \n"),
+            ("INPUT_WAIT_FOR_IT", "   "),
+        ]);
         let inputs = Inputs::new(&env, &SPEC);
         assert_eq!(inputs.get("role-to-assume"), Ok(Some("arn:x".into())));
         assert_eq!(inputs.get("wait for it"), Ok(None));
@@ -191,20 +206,38 @@ mod tests {
     #[test]
     fn missing_required_input_is_named() {
         let env = RunnerEnv::default();
-        let err = Inputs::new(&env, &SPEC).check_required().expect_err("missing");
-        assert_eq!(err.to_string(), "input 'role-to-assume' is required but was not given");
+        let err = Inputs::new(&env, &SPEC)
+            .check_required()
+            .expect_err("missing");
+        assert_eq!(
+            err.to_string(),
+            "input 'role-to-assume' is required but was not given"
+        );
     }
 
     #[test]
     fn booleans_accept_true_and_false_in_any_case_only() {
-        for (value, expected) in [("true", true), ("True", true), ("TRUE", true), ("false", false), ("FALSE", false)] {
+        for (value, expected) in [
+            ("true", true),
+            ("True", true),
+            ("TRUE", true),
+            ("false", false),
+            ("FALSE", false),
+        ] {
             let env = with(&[("INPUT_DELETE", value)]);
-            assert_eq!(Inputs::new(&env, &SPEC).bool("delete"), Ok(expected), "{value}");
+            assert_eq!(
+                Inputs::new(&env, &SPEC).bool("delete"),
+                Ok(expected),
+                "{value}"
+            );
         }
         for value in ["yes", "1", "on", "t"] {
             let env = with(&[("INPUT_DELETE", value)]);
             let err = Inputs::new(&env, &SPEC).bool("delete").expect_err(value);
-            assert_eq!(err.to_string(), format!("input 'delete': expected true or false, got '{value}'"));
+            assert_eq!(
+                err.to_string(),
+                format!("input 'delete': expected true or false, got '{value}'")
+            );
         }
     }
 
@@ -217,18 +250,32 @@ mod tests {
     #[test]
     fn lists_skip_blank_lines_and_comments() {
         let env = with(&[("INPUT_PATHS", "a/**\n\n  # a comment\n  b/*.rs  \n#c\n")]);
-        assert_eq!(Inputs::new(&env, &SPEC).list("paths"), Ok(vec!["a/**".into(), "b/*.rs".into()]));
+        assert_eq!(
+            Inputs::new(&env, &SPEC).list("paths"),
+            Ok(vec!["a/**".into(), "b/*.rs".into()])
+        );
     }
 
     #[test]
     fn choices_and_numbers_are_checked() {
         let env = with(&[("INPUT_MODE", "csv"), ("INPUT_COUNT", "-3")]);
         let inputs = Inputs::new(&env, &SPEC);
-        assert_eq!(inputs.one_of("mode", &["csv", "json"]), Ok(Some("csv".into())));
-        let err = inputs.one_of("mode", &["none", "json"]).expect_err("not allowed");
-        assert_eq!(err.to_string(), "input 'mode': expected one of none, json, got 'csv'");
+        assert_eq!(
+            inputs.one_of("mode", &["csv", "json"]),
+            Ok(Some("csv".into()))
+        );
+        let err = inputs
+            .one_of("mode", &["none", "json"])
+            .expect_err("not allowed");
+        assert_eq!(
+            err.to_string(),
+            "input 'mode': expected one of none, json, got 'csv'"
+        );
         let err = inputs.number("count").expect_err("negative");
-        assert_eq!(err.to_string(), "input 'count': expected a non-negative whole number, got '-3'");
+        assert_eq!(
+            err.to_string(),
+            "input 'count': expected a non-negative whole number, got '-3'"
+        );
     }
 
     #[test]
@@ -236,6 +283,9 @@ mod tests {
         let env = with(&[("INPUT_DELET", "true"), ("INPUT_DELETE", "true")]);
         let inputs = Inputs::new(&env, &SPEC);
         assert_eq!(inputs.unknown(), ["INPUT_DELET"]);
-        assert!(matches!(inputs.get("nope"), Err(InputError::Undeclared { .. })));
+        assert!(matches!(
+            inputs.get("nope"),
+            Err(InputError::Undeclared { .. })
+        ));
     }
 }

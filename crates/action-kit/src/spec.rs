@@ -38,7 +38,11 @@ impl InputSpec {
     }
 
     /// An optional input with a default.
-    pub const fn with_default(name: &'static str, description: &'static str, default: &'static str) -> Self {
+    pub const fn with_default(
+        name: &'static str,
+        description: &'static str,
+        default: &'static str,
+    ) -> Self {
         Self {
             name,
             description,
@@ -90,7 +94,9 @@ impl ActionSpec {
     /// The `--help` text.
     pub fn help(&self) -> String {
         let mut text = format!("{}: {}\n\n", self.name, self.description);
-        text.push_str("Run by a GitHub Actions runner, which passes inputs as INPUT_<NAME> variables.\n");
+        text.push_str(
+            "Run by a GitHub Actions runner, which passes inputs as INPUT_<NAME> variables.\n",
+        );
         text.push_str("By hand: INPUT_<NAME>=value ... ");
         text.push_str(self.name);
         text.push_str("\n\nInputs:\n");
@@ -103,8 +109,16 @@ impl ActionSpec {
             if let Some(default) = input.default {
                 notes.push(format!("default: {default}"));
             }
-            let notes = if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join("; ")) };
-            let _ = writeln!(text, "  {:width$}  {}{notes}", input.name, input.description);
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", notes.join("; "))
+            };
+            let _ = writeln!(
+                text,
+                "  {:width$}  {}{notes}",
+                input.name, input.description
+            );
         }
         if !self.outputs.is_empty() {
             text.push_str("\nOutputs:\n");
@@ -125,7 +139,11 @@ mod tests {
         InputSpec::required("cluster", "The ECS cluster."),
         InputSpec::with_default("wait", "Wait for it.", "true"),
     ];
-    const SHARED: &[InputSpec] = &[InputSpec::with_default("token", "GitHub token.", "${{ github.token }}")];
+    const SHARED: &[InputSpec] = &[InputSpec::with_default(
+        "token",
+        "GitHub token.",
+        "${{ github.token }}",
+    )];
     const SPEC: ActionSpec = ActionSpec {
         name: "demo",
         description: "Does a thing.",
@@ -139,16 +157,31 @@ mod tests {
     #[test]
     fn help_lists_every_input_and_output() {
         let help = SPEC.help();
-        assert!(help.contains("  cluster  The ECS cluster. [required]"), "{help}");
-        assert!(help.contains("  wait     Wait for it. [default: true]"), "{help}");
-        assert!(help.contains("  token    GitHub token. [default: ${{ github.token }}]"), "{help}");
+        assert!(
+            help.contains("  cluster  The ECS cluster. [required]"),
+            "{help}"
+        );
+        assert!(
+            help.contains("  wait     Wait for it. [default: true]"),
+            "{help}"
+        );
+        assert!(
+            help.contains("  token    GitHub token. [default: ${{ github.token }}]"),
+            "{help}"
+        );
         assert!(help.contains("  result  What happened."), "{help}");
     }
 
     #[test]
     fn expression_defaults_do_not_apply_by_hand() {
-        assert_eq!(SPEC.input("token").and_then(InputSpec::literal_default), None);
-        assert_eq!(SPEC.input("wait").and_then(InputSpec::literal_default), Some("true"));
+        assert_eq!(
+            SPEC.input("token").and_then(InputSpec::literal_default),
+            None
+        );
+        assert_eq!(
+            SPEC.input("wait").and_then(InputSpec::literal_default),
+            Some("true")
+        );
         assert!(SPEC.input("nope").is_none());
     }
 }

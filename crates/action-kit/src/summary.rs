@@ -2,7 +2,9 @@
 
 /// Escapes text for a Markdown table cell: `|` and newlines would break the row.
 pub fn escape_markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    text.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 /// A Markdown table, built row by row.

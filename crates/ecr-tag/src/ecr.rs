@@ -90,7 +90,10 @@ impl Registry {
                 .and_then(|id| id.image_digest())
                 .context("ECR returned the image without a digest")?
                 .to_owned(),
-            manifest: image.image_manifest().context("ECR returned the image without a manifest")?.to_owned(),
+            manifest: image
+                .image_manifest()
+                .context("ECR returned the image without a manifest")?
+                .to_owned(),
             media_type: image.image_manifest_media_type().map(str::to_owned),
             registry_id: image.registry_id().unwrap_or_default().to_owned(),
         })
@@ -98,7 +101,11 @@ impl Registry {
 
     /// The digest each of `tags` points at, for those that exist (one `DescribeImages` a tag:
     /// it fails as a whole when any tag of a batch is missing).
-    pub async fn tag_digests(&self, repository: &str, tags: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    pub async fn tag_digests(
+        &self,
+        repository: &str,
+        tags: &[String],
+    ) -> anyhow::Result<BTreeMap<String, String>> {
         let mut digests = BTreeMap::new();
         for tag in tags {
             let answer = self
@@ -111,14 +118,21 @@ impl Registry {
                 .await;
             match answer {
                 Ok(answer) => {
-                    if let Some(digest) = answer.image_details().first().and_then(|d| d.image_digest()) {
+                    if let Some(digest) = answer
+                        .image_details()
+                        .first()
+                        .and_then(|d| d.image_digest())
+                    {
                         digests.insert(tag.clone(), digest.to_owned());
                     }
                 }
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_image_not_found_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_image_not_found_exception()) => {}
                 Err(e) => {
-                    return Err(anyhow::Error::new(e.into_service_error()))
-                        .with_context(|| format!("cannot read tag '{tag}' of ECR repository '{repository}'"));
+                    return Err(anyhow::Error::new(e.into_service_error())).with_context(|| {
+                        format!("cannot read tag '{tag}' of ECR repository '{repository}'")
+                    });
                 }
             }
         }
@@ -126,7 +140,12 @@ impl Registry {
     }
 
     /// Puts `tag` on the image's manifest.
-    pub async fn put_tag(&self, repository: &str, image: &SourceImage, tag: &str) -> anyhow::Result<()> {
+    pub async fn put_tag(
+        &self,
+        repository: &str,
+        image: &SourceImage,
+        tag: &str,
+    ) -> anyhow::Result<()> {
         let result = self
             .client
             .put_image()
@@ -147,8 +166,11 @@ impl Registry {
             return Ok(());
         }
         if error.code() == Some("ImageTagAlreadyExistsException") {
-            bail!("tag '{tag}' already points at another image and ECR repository '{repository}' has immutable tags");
+            bail!(
+                "tag '{tag}' already points at another image and ECR repository '{repository}' has immutable tags"
+            );
         }
-        Err(anyhow::Error::new(error)).with_context(|| format!("cannot tag {repository}@{} as '{tag}'", image.digest))
+        Err(anyhow::Error::new(error))
+            .with_context(|| format!("cannot tag {repository}@{} as '{tag}'", image.digest))
     }
 }

@@ -8,6 +8,8 @@
 pub mod ecr;
 pub mod plan;
 
+use std::process::ExitCode;
+
 use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner, Table};
 use anyhow::Context as _;
 
@@ -51,6 +53,11 @@ pub static SPEC: ActionSpec = ActionSpec {
     ],
 };
 
+/// The action's entry point: `args` are the command-line arguments after its name.
+pub fn main(args: Vec<String>) -> ExitCode {
+    action_kit::run_async(&SPEC, args, run)
+}
+
 /// Runs the action.
 pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     let inputs = runner.inputs();
@@ -65,15 +72,18 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         .find_image(&repository, &source_tag)
         .await
         .with_context(|| format!("cannot read image {repository}:{source_tag}"))?;
-    runner
-        .console()
-        .info(&format!("Found {repository}:{source_tag} at {}", source.digest));
+    runner.console().info(&format!(
+        "Found {repository}:{source_tag} at {}",
+        source.digest
+    ));
     let existing = registry.tag_digests(&repository, &wanted).await?;
     let actions = plan::plan_tags(&source.digest, &wanted, &existing);
 
     let mut added = Vec::new();
     {
-        let _group = runner.console().group(&format!("Tagging {repository}@{}", source.digest));
+        let _group = runner
+            .console()
+            .group(&format!("Tagging {repository}@{}", source.digest));
         for action in &actions {
             match action {
                 TagAction::Add { tag } => {
@@ -86,12 +96,18 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
                     runner.console().info(&format!("moved {tag} (was {from})"));
                     added.push(tag.clone());
                 }
-                TagAction::Keep { tag } => runner.console().info(&format!("{tag} already points here")),
+                TagAction::Keep { tag } => {
+                    runner.console().info(&format!("{tag} already points here"))
+                }
             }
         }
     }
 
-    let image = format!("{}/{repository}@{}", registry.host(&source.registry_id), source.digest);
+    let image = format!(
+        "{}/{repository}@{}",
+        registry.host(&source.registry_id),
+        source.digest
+    );
     runner.set_output("digest", &source.digest)?;
     runner.set_output("image", &image)?;
     runner.set_output("added-tags", &added.join(","))?;
@@ -110,5 +126,8 @@ fn summary(repository: &str, source_tag: &str, image: &str, actions: &[TagAction
         };
         table.row([action.tag(), result.as_str()]);
     }
-    format!("### ecr-tag: `{repository}`\n\nImage: `{image}`\n\n{}\n", table.to_markdown())
+    format!(
+        "### ecr-tag: `{repository}`\n\nImage: `{image}`\n\n{}\n",
+        table.to_markdown()
+    )
 }

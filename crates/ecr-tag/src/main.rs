@@ -1,4 +1,4 @@
 //! The `ecr-tag` action's binary.
 fn main() -> std::process::ExitCode {
-    action_kit::run_async(&ecr_tag::SPEC, std::env::args().skip(1), ecr_tag::run)
+    ecr_tag::main(std::env::args().skip(1).collect())
 }

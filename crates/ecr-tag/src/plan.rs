@@ -38,20 +38,32 @@ impl TagAction {
 /// An ECR image tag: 1 to 128 of letters, digits, `_`, `.`, `-`, not starting with `.` or `-`.
 fn is_valid_tag(tag: &str) -> bool {
     let mut chars = tag.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    first_ok && tag.len() <= 128 && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    first_ok
+        && tag.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// The tags of the `tags` input (comma- or newline-separated), checked, without duplicates and
 /// without the source tag.
 pub fn parse_tags(text: &str, source_tag: &str) -> anyhow::Result<Vec<String>> {
     if !is_valid_tag(source_tag) {
-        bail!("input 'source-tag': '{source_tag}' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
+        bail!(
+            "input 'source-tag': '{source_tag}' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)"
+        );
     }
     let mut tags: Vec<String> = Vec::new();
-    for tag in text.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()) {
+    for tag in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if !is_valid_tag(tag) {
-            bail!("input 'tags': '{tag}' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
+            bail!(
+                "input 'tags': '{tag}' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)"
+            );
         }
         if tag != source_tag && !tags.iter().any(|t| t == tag) {
             tags.push(tag.to_owned());
@@ -61,7 +73,11 @@ pub fn parse_tags(text: &str, source_tag: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// One action per wanted tag, given the digest each existing tag points at.
-pub fn plan_tags(digest: &str, wanted: &[String], existing: &BTreeMap<String, String>) -> Vec<TagAction> {
+pub fn plan_tags(
+    digest: &str,
+    wanted: &[String],
+    existing: &BTreeMap<String, String>,
+) -> Vec<TagAction> {
     wanted
         .iter()
         .map(|tag| match existing.get(tag) {
@@ -87,10 +103,18 @@ mod tests {
         );
         assert!(parse_tags("", "abc").expect("valid").is_empty());
         let err = parse_tags("ok, bad tag", "abc").expect_err("space");
-        assert!(err.to_string().starts_with("input 'tags': 'bad tag'"), "{err}");
+        assert!(
+            err.to_string().starts_with("input 'tags': 'bad tag'"),
+            "{err}"
+        );
         assert!(parse_tags("-x", "abc").is_err());
         assert!(parse_tags(&"a".repeat(129), "abc").is_err());
-        assert!(parse_tags("", "a:b").expect_err("colon").to_string().starts_with("input 'source-tag'"));
+        assert!(
+            parse_tags("", "a:b")
+                .expect_err("colon")
+                .to_string()
+                .starts_with("input 'source-tag'")
+        );
     }
 
     #[test]
@@ -107,8 +131,12 @@ mod tests {
                     tag: "latest".into(),
                     from: "sha256:old".into()
                 },
-                TagAction::Keep { tag: "1.4.2".into() },
-                TagAction::Add { tag: "stable".into() },
+                TagAction::Keep {
+                    tag: "1.4.2".into()
+                },
+                TagAction::Add {
+                    tag: "stable".into()
+                },
             ]
         );
     }

@@ -64,7 +64,10 @@ impl ActionRun {
         ] {
             env.insert(var.into(), path(&format!("file_commands/{file}")));
         }
-        env.insert("GITHUB_WORKSPACE".into(), workspace.to_string_lossy().into_owned());
+        env.insert(
+            "GITHUB_WORKSPACE".into(),
+            workspace.to_string_lossy().into_owned(),
+        );
         env.insert("GITHUB_EVENT_NAME".into(), "workflow_dispatch".into());
         Ok(Self {
             program: program.as_ref().to_path_buf(),
@@ -78,7 +81,8 @@ impl ActionRun {
     /// Sets an input, as `with: {name: value}` would.
     #[must_use]
     pub fn input(mut self, name: &str, value: &str) -> Self {
-        self.env.insert(action_kit::input_env_name(name), value.to_owned());
+        self.env
+            .insert(action_kit::input_env_name(name), value.to_owned());
         self
     }
 
@@ -114,8 +118,10 @@ impl ActionRun {
     #[must_use]
     pub fn workspace(mut self, path: &Path) -> Self {
         self.workspace = path.to_path_buf();
-        self.env
-            .insert("GITHUB_WORKSPACE".into(), path.to_string_lossy().into_owned());
+        self.env.insert(
+            "GITHUB_WORKSPACE".into(),
+            path.to_string_lossy().into_owned(),
+        );
         self
     }
 
@@ -124,8 +130,10 @@ impl ActionRun {
         let path = self.dir.path().join("workflow/event.json");
         std::fs::write(&path, payload.to_string())?;
         self.env.insert("GITHUB_EVENT_NAME".into(), name.to_owned());
-        self.env
-            .insert("GITHUB_EVENT_PATH".into(), path.to_string_lossy().into_owned());
+        self.env.insert(
+            "GITHUB_EVENT_PATH".into(),
+            path.to_string_lossy().into_owned(),
+        );
         Ok(self)
     }
 
@@ -174,7 +182,12 @@ impl ActionResult {
     pub fn assert_failure(&self) -> Vec<String> {
         assert_eq!(self.code, 1, "expected exit code 1:\n{}", self.log());
         let errors = self.errors();
-        assert_eq!(errors.len(), 1, "expected exactly one ::error:: line:\n{}", self.log());
+        assert_eq!(
+            errors.len(),
+            1,
+            "expected exactly one ::error:: line:\n{}",
+            self.log()
+        );
         errors
     }
 
@@ -184,7 +197,12 @@ impl ActionResult {
             .lines()
             .filter(|line| line.starts_with("::error"))
             .filter_map(|line| line.splitn(3, "::").nth(2))
-            .map(|message| message.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%"))
+            .map(|message| {
+                message
+                    .replace("%0A", "\n")
+                    .replace("%0D", "\r")
+                    .replace("%25", "%")
+            })
             .collect()
     }
 

@@ -6,7 +6,12 @@ use aws_config::SdkConfig;
 /// Creates an ECR repository and puts a synthetic image in it under `tag` (the emulator has no
 /// registry for `docker push`, so the manifest is made up; `seed` varies its digest). Returns
 /// the image digest.
-pub async fn push_synthetic_image(config: &SdkConfig, repository: &str, tag: &str, seed: &str) -> anyhow::Result<String> {
+pub async fn push_synthetic_image(
+    config: &SdkConfig,
+    repository: &str,
+    tag: &str,
+    seed: &str,
+) -> anyhow::Result<String> {
     let ecr = aws_sdk_ecr::Client::new(config);
     let exists = ecr
         .describe_repositories()
@@ -53,12 +58,20 @@ pub async fn push_synthetic_image(config: &SdkConfig, repository: &str, tag: &st
 }
 
 /// The tags of the image with `digest`.
-pub async fn tags_of(config: &SdkConfig, repository: &str, digest: &str) -> anyhow::Result<Vec<String>> {
+pub async fn tags_of(
+    config: &SdkConfig,
+    repository: &str,
+    digest: &str,
+) -> anyhow::Result<Vec<String>> {
     let ecr = aws_sdk_ecr::Client::new(config);
     let answer = ecr
         .describe_images()
         .repository_name(repository)
-        .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_digest(digest).build())
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_digest(digest)
+                .build(),
+        )
         .send()
         .await
         .with_context(|| format!("describe {repository}@{digest}"))?;
@@ -72,5 +85,10 @@ pub async fn tags_of(config: &SdkConfig, repository: &str, digest: &str) -> anyh
 }
 
 fn hex_of(text: &str) -> String {
-    text.bytes().map(|b| format!("{b:02x}")).collect::<String>().chars().take(64).collect()
+    text.bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .chars()
+        .take(64)
+        .collect()
 }

@@ -59,10 +59,9 @@ impl Emulator {
         BufReader::new(stdout)
             .read_line(&mut line)
             .context("the AWS emulator did not report its port")?;
-        let port: u16 = line
-            .trim()
-            .parse()
-            .with_context(|| format!("the AWS emulator did not start (it printed {line:?}); is moto installed?"))?;
+        let port: u16 = line.trim().parse().with_context(|| {
+            format!("the AWS emulator did not start (it printed {line:?}); is moto installed?")
+        })?;
         Ok(Self {
             child,
             _stdin: stdin,
@@ -91,7 +90,12 @@ impl Emulator {
 
     /// The emulator's address, for a proxy in front of it.
     pub fn addr(&self) -> std::net::SocketAddr {
-        let port = self.endpoint.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let port = self
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
         std::net::SocketAddr::from(([127, 0, 0, 1], port))
     }
 
@@ -113,7 +117,13 @@ impl Emulator {
         aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(endpoint)
             .region(Region::new(TEST_REGION))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test-harness"))
+            .credentials_provider(Credentials::new(
+                "testing",
+                "testing",
+                None,
+                None,
+                "test-harness",
+            ))
             .load()
             .await
     }
@@ -129,5 +139,9 @@ impl Drop for Emulator {
 /// A name no other test of any process uses (`prefix-<pid>-<n>`), within AWS's name rules.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }

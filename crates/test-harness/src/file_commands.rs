@@ -17,9 +17,9 @@ pub fn parse_file_commands(text: &str) -> anyhow::Result<BTreeMap<String, String
         if let Some((key, delimiter)) = line.split_once("<<") {
             let mut value = Vec::new();
             loop {
-                let next = lines
-                    .next()
-                    .with_context(|| format!("heredoc for {key:?} is not closed by {delimiter:?}"))?;
+                let next = lines.next().with_context(|| {
+                    format!("heredoc for {key:?} is not closed by {delimiter:?}")
+                })?;
                 if next == delimiter {
                     break;
                 }

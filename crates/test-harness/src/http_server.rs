@@ -31,7 +31,9 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// The path without the query.
@@ -76,7 +78,8 @@ impl std::error::Error for Dropped {}
 impl BackgroundServer {
     /// Serves `handler` on a free loopback port.
     pub(crate) fn start(handler: Handler) -> anyhow::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("bind a loopback port")?;
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").context("bind a loopback port")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
@@ -128,7 +131,11 @@ async fn accept_loop(listener: tokio::net::TcpListener, handler: Handler) {
 
 async fn record(request: Request<Incoming>) -> RecordedRequest {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     RecordedRequest {
         method: parts.method.to_string(),
         path_and_query: parts
@@ -139,14 +146,23 @@ async fn record(request: Request<Incoming>) -> RecordedRequest {
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body,
     }
 }
 
 /// A response with a status, headers and a body.
-pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+pub(crate) fn response(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
     let mut builder = Response::builder().status(status);
     for (name, value) in headers {
         builder = builder.header(*name, *value);

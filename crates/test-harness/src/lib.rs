@@ -8,6 +8,7 @@
 //!   endpoint, GitHub API, smoke-check targets).
 //! - [`ActionRun`]: runs an action binary the way a runner does (`INPUT_*`, file commands, a
 //!   workspace, an event payload) and parses what it wrote.
+//! - [`GitRepo`]: real git repositories made by the test.
 //! - [`check_manifest`]: an `action.yml` declares exactly the inputs and outputs of the action.
 #![allow(clippy::print_stderr)]
 
@@ -15,6 +16,7 @@ mod action_run;
 pub mod aws_fixtures;
 mod emulator;
 mod file_commands;
+mod git;
 mod http_server;
 mod manifest;
 mod proxy;
@@ -23,6 +25,7 @@ mod stub;
 pub use action_run::{ActionResult, ActionRun};
 pub use emulator::{Emulator, TEST_REGION, unique_name};
 pub use file_commands::parse_file_commands;
+pub use git::GitRepo;
 pub use http_server::RecordedRequest;
 pub use manifest::check_manifest;
 pub use proxy::{Call, Fault, FaultProxy, Rule};

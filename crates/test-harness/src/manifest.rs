@@ -10,7 +10,8 @@ use anyhow::{Context as _, bail};
 /// `path` with `spec`; the error lists every difference.
 pub fn check_manifest(spec: &ActionSpec, path: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
     let mut problems = Vec::new();
     let section = |name: &str| -> BTreeMap<String, serde_yaml::Value> {
         doc.get(name)
@@ -28,9 +29,15 @@ pub fn check_manifest(spec: &ActionSpec, path: &Path) -> anyhow::Result<()> {
             problems.push(format!("input '{}' is missing", input.name));
             continue;
         };
-        let required = declared.get("required").and_then(serde_yaml::Value::as_bool).unwrap_or(false);
+        let required = declared
+            .get("required")
+            .and_then(serde_yaml::Value::as_bool)
+            .unwrap_or(false);
         if required != input.required {
-            problems.push(format!("input '{}': required is {required}, the code says {}", input.name, input.required));
+            problems.push(format!(
+                "input '{}': required is {required}, the code says {}",
+                input.name, input.required
+            ));
         }
         let default = declared.get("default").map(yaml_scalar);
         if default.as_deref() != input.default {
@@ -39,7 +46,11 @@ pub fn check_manifest(spec: &ActionSpec, path: &Path) -> anyhow::Result<()> {
                 input.name, input.default
             ));
         }
-        if declared.get("description").and_then(serde_yaml::Value::as_str).is_none() {
+        if declared
+            .get("description")
+            .and_then(serde_yaml::Value::as_str)
+            .is_none()
+        {
             problems.push(format!("input '{}' has no description", input.name));
         }
     }
@@ -52,11 +63,18 @@ pub fn check_manifest(spec: &ActionSpec, path: &Path) -> anyhow::Result<()> {
             problems.push(format!("output '{}' is missing", output.name));
         }
     }
-    for name in outputs.keys().filter(|name| !spec.outputs.iter().any(|o| o.name == name.as_str())) {
+    for name in outputs
+        .keys()
+        .filter(|name| !spec.outputs.iter().any(|o| o.name == name.as_str()))
+    {
         problems.push(format!("output '{name}' is not written by the code"));
     }
     if !problems.is_empty() {
-        bail!("{} disagrees with the code:\n  {}", path.display(), problems.join("\n  "));
+        bail!(
+            "{} disagrees with the code:\n  {}",
+            path.display(),
+            problems.join("\n  ")
+        );
     }
     Ok(())
 }
@@ -66,6 +84,9 @@ fn yaml_scalar(value: &serde_yaml::Value) -> String {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Bool(b) => b.to_string(),
         serde_yaml::Value::Number(n) => n.to_string(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
     }
 }

@@ -116,10 +116,14 @@ impl FaultProxy {
             rules,
             ..ProxyState::default()
         }));
-        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let client: Client<HttpConnector, Full<Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
         let shared = state.clone();
         let server = BackgroundServer::start(Arc::new(move |request| {
-            let fault = shared.lock().unwrap_or_else(PoisonError::into_inner).decide(&request);
+            let fault = shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .decide(&request);
             let client = client.clone();
             Box::pin(async move {
                 match fault {
@@ -145,17 +149,27 @@ impl FaultProxy {
 
     /// Every call so far, in order.
     pub fn calls(&self) -> Vec<Call> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).calls.clone()
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .calls
+            .clone()
     }
 
     /// How many calls of `operation` were seen (faulted ones included).
     pub fn count(&self, operation: &str) -> usize {
-        self.calls().iter().filter(|c| c.operation == operation).count()
+        self.calls()
+            .iter()
+            .filter(|c| c.operation == operation)
+            .count()
     }
 
     /// Replaces the rules (counts are kept).
     pub fn set_rules(&self, rules: Vec<Rule>) {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).rules = rules;
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rules = rules;
     }
 }
 
@@ -172,7 +186,10 @@ impl ProxyState {
             .map(|rule| rule.fault);
         self.calls.push(Call {
             service: signing_service(request).unwrap_or("-").to_owned(),
-            access_key: credential_scope(request).and_then(|s| s.split('/').next()).unwrap_or("-").to_owned(),
+            access_key: credential_scope(request)
+                .and_then(|s| s.split('/').next())
+                .unwrap_or("-")
+                .to_owned(),
             operation,
             fault,
         });
@@ -186,7 +203,9 @@ async fn forward(
     request: RecordedRequest,
 ) -> Reply {
     let uri = format!("http://{upstream}{}", request.path_and_query);
-    let mut builder = hyper::Request::builder().method(request.method.as_str()).uri(uri);
+    let mut builder = hyper::Request::builder()
+        .method(request.method.as_str())
+        .uri(uri);
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
@@ -196,10 +215,18 @@ async fn forward(
     match client.request(outgoing).await {
         Ok(answer) => {
             let (parts, body) = answer.into_parts();
-            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             Reply::Respond(hyper::Response::from_parts(parts, Full::new(body)))
         }
-        Err(error) => Reply::Respond(response(502, &[], format!("proxy: upstream failed: {error}"))),
+        Err(error) => Reply::Respond(response(
+            502,
+            &[],
+            format!("proxy: upstream failed: {error}"),
+        )),
     }
 }
 
@@ -261,11 +288,21 @@ fn operation_name(request: &RecordedRequest) -> String {
 }
 
 fn s3_operation(request: &RecordedRequest) -> &'static str {
-    let query = request.path_and_query.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let has = |key: &str| query.split('&').any(|p| p == key || p.starts_with(&format!("{key}=")));
+    let query = request
+        .path_and_query
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("");
+    let has = |key: &str| {
+        query
+            .split('&')
+            .any(|p| p == key || p.starts_with(&format!("{key}=")))
+    };
     let has_key = request.path().trim_matches('/').contains('/');
     match (request.method.as_str(), has_key) {
-        ("PUT", true) if has("partNumber") && request.header("x-amz-copy-source").is_some() => "UploadPartCopy",
+        ("PUT", true) if has("partNumber") && request.header("x-amz-copy-source").is_some() => {
+            "UploadPartCopy"
+        }
         ("PUT", true) if has("partNumber") => "UploadPart",
         ("PUT", true) if request.header("x-amz-copy-source").is_some() => "CopyObject",
         ("PUT", true) => "PutObject",
@@ -342,7 +379,10 @@ mod tests {
         RecordedRequest {
             method: method.into(),
             path_and_query: path.into(),
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: Bytes::from(body.to_owned()),
         }
     }
@@ -354,24 +394,45 @@ mod tests {
         let json = request(
             "POST",
             "/",
-            &[("x-amz-target", "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition")],
+            &[(
+                "x-amz-target",
+                "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition",
+            )],
             "{}",
         );
         assert_eq!(operation_name(&json), "RegisterTaskDefinition");
         let query = request(
             "POST",
             "/",
-            &[("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
+            &[(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )],
             "Action=DescribeRules&Version=2015-12-01",
         );
         assert_eq!(operation_name(&query), "DescribeRules");
         assert_eq!(protocol(&query), Protocol::Query);
-        let put = request("PUT", "/bucket/assets/app.js", &[("authorization", S3_AUTH)], "");
+        let put = request(
+            "PUT",
+            "/bucket/assets/app.js",
+            &[("authorization", S3_AUTH)],
+            "",
+        );
         assert_eq!(operation_name(&put), "PutObject");
         assert_eq!(signing_service(&put), Some("s3"));
-        let part = request("PUT", "/bucket/big.bin?partNumber=2&uploadId=u", &[("authorization", S3_AUTH)], "");
+        let part = request(
+            "PUT",
+            "/bucket/big.bin?partNumber=2&uploadId=u",
+            &[("authorization", S3_AUTH)],
+            "",
+        );
         assert_eq!(operation_name(&part), "UploadPart");
-        let list = request("GET", "/bucket?list-type=2&prefix=a", &[("authorization", S3_AUTH)], "");
+        let list = request(
+            "GET",
+            "/bucket?list-type=2&prefix=a",
+            &[("authorization", S3_AUTH)],
+            "",
+        );
         assert_eq!(operation_name(&list), "ListObjectsV2");
         let delete = request("POST", "/bucket?delete", &[("authorization", S3_AUTH)], "");
         assert_eq!(operation_name(&delete), "DeleteObjects");
@@ -389,7 +450,11 @@ mod tests {
         assert_eq!(state.decide(&get), None);
         assert_eq!(state.decide(&put), Some(Fault::Throttle));
         assert_eq!(state.decide(&put), None);
-        let faulted: Vec<_> = state.calls.iter().map(|c| (c.operation.as_str(), c.fault)).collect();
+        let faulted: Vec<_> = state
+            .calls
+            .iter()
+            .map(|c| (c.operation.as_str(), c.fault))
+            .collect();
         assert_eq!(
             faulted,
             [

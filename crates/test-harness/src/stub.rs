@@ -46,16 +46,23 @@ pub struct StubServer {
 
 impl StubServer {
     /// Serves `handler` on a free loopback port.
-    pub fn start(handler: impl Fn(&RecordedRequest) -> StubResponse + Send + Sync + 'static) -> anyhow::Result<Self> {
+    pub fn start(
+        handler: impl Fn(&RecordedRequest) -> StubResponse + Send + Sync + 'static,
+    ) -> anyhow::Result<Self> {
         let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
         let log = requests.clone();
         let handler: Arc<StubHandler> = Arc::new(handler);
         let server = BackgroundServer::start(Arc::new(move |request| {
             let answer = handler(&request);
-            log.lock().unwrap_or_else(PoisonError::into_inner).push(request);
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(request);
             Box::pin(async move {
-                let headers: Vec<(&str, &str)> =
-                    answer.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let headers: Vec<(&str, &str)> = answer
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 Reply::Respond(response(answer.status, &headers, answer.body))
             })
         }))?;
@@ -69,6 +76,9 @@ impl StubServer {
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }

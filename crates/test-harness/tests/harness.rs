@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use test_harness::{Emulator, Fault, FaultProxy, Rule, StubResponse, StubServer, aws_fixtures, unique_name};
+use test_harness::{
+    Emulator, Fault, FaultProxy, Rule, StubResponse, StubServer, aws_fixtures, unique_name,
+};
 
 #[tokio::test]
 async fn round_trip_through_the_emulator() {
@@ -13,7 +15,12 @@ async fn round_trip_through_the_emulator() {
         .await
         .expect("push");
     assert!(digest.starts_with("sha256:"), "{digest}");
-    assert_eq!(aws_fixtures::tags_of(&config, &repository, &digest).await.expect("tags"), ["v1"]);
+    assert_eq!(
+        aws_fixtures::tags_of(&config, &repository, &digest)
+            .await
+            .expect("tags"),
+        ["v1"]
+    );
 }
 
 #[tokio::test]
@@ -34,13 +41,29 @@ async fn proxy_counts_calls_and_injects_each_fault() {
     let name = unique_name("proxied");
 
     let started = Instant::now();
-    ecr.create_repository().repository_name(&name).send().await.expect("delayed, then forwarded");
+    ecr.create_repository()
+        .repository_name(&name)
+        .send()
+        .await
+        .expect("delayed, then forwarded");
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     // Standard retries (3 attempts) absorb the throttle and the 500, but not a third fault.
-    let failed = ecr.describe_repositories().repository_names(&name).send().await;
-    assert!(failed.is_err(), "three faults in a row exhaust three attempts");
-    let found = ecr.describe_repositories().repository_names(&name).send().await.expect("clean call");
+    let failed = ecr
+        .describe_repositories()
+        .repository_names(&name)
+        .send()
+        .await;
+    assert!(
+        failed.is_err(),
+        "three faults in a row exhaust three attempts"
+    );
+    let found = ecr
+        .describe_repositories()
+        .repository_names(&name)
+        .send()
+        .await
+        .expect("clean call");
     assert_eq!(found.repositories().len(), 1);
 
     let faults: Vec<_> = proxy
@@ -51,9 +74,19 @@ async fn proxy_counts_calls_and_injects_each_fault() {
         .collect();
     assert_eq!(
         faults,
-        [Some(Fault::Throttle), Some(Fault::ServerError), Some(Fault::DropConnection), None]
+        [
+            Some(Fault::Throttle),
+            Some(Fault::ServerError),
+            Some(Fault::DropConnection),
+            None
+        ]
     );
-    assert!(proxy.calls().iter().all(|c| c.service == "ecr" && c.access_key == "testing"));
+    assert!(
+        proxy
+            .calls()
+            .iter()
+            .all(|c| c.service == "ecr" && c.access_key == "testing")
+    );
 }
 
 #[test]
@@ -90,5 +123,9 @@ async fn http_get_status(url: &str) -> u16 {
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.expect("read");
-    answer.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line")
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("status line")
 }

@@ -1,0 +1,59 @@
+//! The multi-call binary picks the action by its first argument.
+
+use test_harness::ActionRun;
+
+const BIN: &str = env!("CARGO_BIN_EXE_suite");
+
+#[test]
+fn lists_actions_and_dispatches_help() {
+    let listing = ActionRun::new(BIN)
+        .expect("runner")
+        .arg("--help")
+        .run()
+        .expect("run");
+    listing.assert_success();
+    assert!(
+        listing
+            .stdout
+            .contains("  ecr-tag  Check that an image tag exists in ECR"),
+        "{}",
+        listing.stdout
+    );
+
+    let help = ActionRun::new(BIN)
+        .expect("runner")
+        .arg("ecr-tag")
+        .arg("--help")
+        .run()
+        .expect("run");
+    help.assert_success();
+    assert!(help.stdout.starts_with("ecr-tag: "), "{}", help.stdout);
+    assert!(help.stdout.contains("  source-tag "), "{}", help.stdout);
+}
+
+#[test]
+fn unknown_action_or_no_action_fails() {
+    let unknown = ActionRun::new(BIN)
+        .expect("runner")
+        .arg("deploy")
+        .run()
+        .expect("run");
+    let errors = unknown.assert_failure();
+    assert_eq!(errors, ["unknown action 'deploy'; the suite has: ecr-tag"]);
+    let none = ActionRun::new(BIN).expect("runner").run().expect("run");
+    assert_eq!(none.code, 1);
+    assert!(none.stdout.starts_with("Usage: suite <action>"));
+}
+
+#[test]
+fn a_missing_required_input_fails_through_the_action() {
+    let result = ActionRun::new(BIN)
+        .expect("runner")
+        .arg("ecr-tag")
+        .run()
+        .expect("run");
+    assert_eq!(
+        result.assert_failure(),
+        ["input 'repository' is required but was not given"]
+    );
+}
