@@ -12,6 +12,7 @@ static SPEC: ActionSpec = ActionSpec {
         "${{ github.token }}",
     )]],
     outputs: &[],
+    dynamic_outputs: false,
 };
 
 #[tokio::test]

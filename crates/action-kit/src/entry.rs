@@ -61,7 +61,7 @@ impl Runner {
 
     /// Sets a step output.
     pub fn set_output(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        if !self.spec.outputs.iter().any(|o| o.name == name) {
+        if !self.spec.dynamic_outputs && !self.spec.outputs.iter().any(|o| o.name == name) {
             anyhow::bail!("internal error: output '{name}' is not declared by this action");
         }
         Ok(self
@@ -233,6 +233,7 @@ mod tests {
             name: "result",
             description: "R.",
         }],
+        dynamic_outputs: false,
     };
 
     #[test]

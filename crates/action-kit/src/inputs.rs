@@ -180,6 +180,7 @@ mod tests {
         description: "t",
         input_groups: &[INPUTS],
         outputs: &[],
+        dynamic_outputs: false,
     };
 
     fn with(pairs: &[(&str, &str)]) -> RunnerEnv {

@@ -78,6 +78,8 @@ pub struct ActionSpec {
     pub input_groups: &'static [&'static [InputSpec]],
     /// Outputs.
     pub outputs: &'static [OutputSpec],
+    /// Whether the action also writes outputs named at run time (e.g. one per filter).
+    pub dynamic_outputs: bool,
 }
 
 impl ActionSpec {
@@ -152,6 +154,7 @@ mod tests {
             name: "result",
             description: "What happened.",
         }],
+        dynamic_outputs: false,
     };
 
     #[test]

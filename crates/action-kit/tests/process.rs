@@ -12,6 +12,7 @@ static SPEC: ActionSpec = ActionSpec {
     description: "A test action.",
     input_groups: &[&[InputSpec::optional("mode", "What to do.")]],
     outputs: &[],
+    dynamic_outputs: false,
 };
 
 fn child_action() -> ExitCode {

@@ -51,6 +51,7 @@ pub static SPEC: ActionSpec = ActionSpec {
             description: "Tags this run added, comma-separated (empty when all were already there).",
         },
     ],
+    dynamic_outputs: false,
 };
 
 /// The action's entry point: `args` are the command-line arguments after its name.

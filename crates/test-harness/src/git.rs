@@ -25,6 +25,13 @@ impl GitRepo {
         Ok(repo)
     }
 
+    /// A repository that already exists at `dir` (or one about to be made with [`GitRepo::git`]).
+    pub fn at(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     /// The working tree.
     pub fn dir(&self) -> &Path {
         &self.dir

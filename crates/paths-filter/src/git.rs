@@ -1,0 +1,269 @@
+//! The git side of change detection: the commands dorny runs, carried out with the `git`
+//! program in the repository, fetching from `origin` only as much history as needed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use action_kit::Console;
+use anyhow::{Context as _, bail};
+
+use crate::changes::{ChangeStatus, ChangedFile, parse_name_status};
+use crate::source::is_sha;
+
+/// How renames are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renames {
+    /// dorny's way: `--no-renames`, a rename is the new path added and the old one deleted.
+    Split,
+    /// Renames detected and reported with the `renamed` change type.
+    Detect,
+}
+
+impl Renames {
+    fn flag(self) -> &'static str {
+        match self {
+            Renames::Split => "--no-renames",
+            Renames::Detect => "--find-renames",
+        }
+    }
+}
+
+/// A repository worked on with the `git` program.
+#[derive(Debug)]
+pub struct Git<'a> {
+    dir: PathBuf,
+    renames: Renames,
+    console: &'a Console,
+}
+
+impl<'a> Git<'a> {
+    /// The repository at `dir`.
+    pub fn new(dir: &Path, renames: Renames, console: &'a Console) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            renames,
+            console,
+        }
+    }
+
+    /// Runs git; the repository is trusted explicitly, since inside a Docker action it belongs to
+    /// another user than the container's and git would refuse it ("dubious ownership").
+    fn run(&self, args: &[&str]) -> anyhow::Result<Output> {
+        self.console.debug(&format!("git {}", args.join(" ")));
+        Command::new("git")
+            .arg("-c")
+            .arg(format!("safe.directory={}", self.dir.display()))
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .with_context(|| format!("cannot run git {} (is git installed?)", args.join(" ")))
+    }
+
+    /// Runs git and fails with its message unless it succeeds.
+    fn checked(&self, args: &[&str]) -> anyhow::Result<Vec<u8>> {
+        let output = self.run(args)?;
+        if !output.status.success() {
+            bail!(
+                "The process 'git {}' failed with exit code {}: {}",
+                args.join(" "),
+                output.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(output.stdout)
+    }
+
+    fn succeeds(&self, args: &[&str]) -> anyhow::Result<bool> {
+        Ok(self.run(args)?.status.success())
+    }
+
+    /// The checked-out branch, else the exact tag, else the commit.
+    pub fn current_ref(&self) -> anyhow::Result<String> {
+        let branch =
+            String::from_utf8_lossy(&self.checked(&["rev-parse", "--abbrev-ref", "HEAD"])?)
+                .trim()
+                .to_owned();
+        if !branch.is_empty() && branch != "HEAD" {
+            return Ok(branch);
+        }
+        let tag = self.run(&["describe", "--tags", "--exact-match"])?;
+        if tag.status.success() {
+            return Ok(String::from_utf8_lossy(&tag.stdout).trim().to_owned());
+        }
+        Ok(
+            String::from_utf8_lossy(&self.checked(&["rev-parse", "HEAD"])?)
+                .trim()
+                .to_owned(),
+        )
+    }
+
+    /// Uncommitted changes, staged or not.
+    pub fn uncommitted(&self) -> anyhow::Result<Vec<ChangedFile>> {
+        parse_name_status(&self.checked(&[
+            "diff",
+            self.renames.flag(),
+            "--name-status",
+            "-z",
+            "HEAD",
+        ])?)
+    }
+
+    /// The changes of the last commit.
+    pub fn last_commit(&self) -> anyhow::Result<Vec<ChangedFile>> {
+        parse_name_status(&self.checked(&[
+            "log",
+            "--format=",
+            self.renames.flag(),
+            "--name-status",
+            "-z",
+            "-n",
+            "1",
+        ])?)
+    }
+
+    /// Every tracked file, as added.
+    pub fn all_files(&self) -> anyhow::Result<Vec<ChangedFile>> {
+        let output = self.checked(&["ls-files", "-z"])?;
+        Ok(output
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| ChangedFile::new(String::from_utf8_lossy(p), ChangeStatus::Added))
+            .collect())
+    }
+
+    /// `git diff base..head`, fetching either from `origin` when it is not here.
+    pub fn diff(&self, base: &str, head: &str) -> anyhow::Result<Vec<ChangedFile>> {
+        let base_ref = self.ensure_available(base)?;
+        let head_ref = self.ensure_available(head)?;
+        self.diff_range(&format!("{base_ref}..{head_ref}"))
+    }
+
+    fn diff_range(&self, range: &str) -> anyhow::Result<Vec<ChangedFile>> {
+        parse_name_status(&self.checked(&[
+            "diff",
+            self.renames.flag(),
+            "--name-status",
+            "-z",
+            range,
+        ])?)
+    }
+
+    /// `git diff base...head`: the changes since the merge base, deepening a shallow history
+    /// from `initial_depth`, doubling, until the merge base is there (then the full history).
+    pub fn since_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+        initial_depth: u64,
+    ) -> anyhow::Result<Vec<ChangedFile>> {
+        let mut base_ref = self.local_ref(base)?;
+        let mut head_ref = self.local_ref(head)?;
+        let mut no_merge_base = false;
+        if !self.has_merge_base(base_ref.as_deref(), head_ref.as_deref())? {
+            self.fetch(&[
+                "--no-tags",
+                &format!("--depth={initial_depth}"),
+                "origin",
+                base,
+                head,
+            ])?;
+            if base_ref.is_none() || head_ref.is_none() {
+                base_ref = base_ref.map_or_else(|| self.local_ref(base), |r| Ok(Some(r)))?;
+                head_ref = head_ref.map_or_else(|| self.local_ref(head), |r| Ok(Some(r)))?;
+            }
+            let (Some(b), Some(h)) = (&base_ref, &head_ref) else {
+                let missing = if base_ref.is_none() { base } else { head };
+                bail!(
+                    "Could not determine what is {missing} - fetch works but it's not a branch, tag or commit SHA"
+                );
+            };
+            let mut depth = initial_depth.max(1);
+            let mut commits = self.commit_count()?;
+            while !self.has_merge_base(Some(b), Some(h))? {
+                depth = depth.saturating_mul(2);
+                self.fetch(&[&format!("--deepen={depth}"), "origin", base, head])?;
+                let now = self.commit_count()?;
+                if now == commits {
+                    self.console
+                        .info("No more commits were fetched; last attempt: the full history");
+                    self.fetch(&[])?;
+                    no_merge_base = !self.has_merge_base(Some(b), Some(h))?;
+                    break;
+                }
+                commits = now;
+            }
+        }
+        let (Some(base_ref), Some(head_ref)) = (base_ref, head_ref) else {
+            bail!("Could not determine what is {base} or {head}");
+        };
+        let range = if no_merge_base {
+            self.console
+                .warning("No merge base found - change detection will use direct <commit>..<commit> comparison");
+            format!("{base_ref}..{head_ref}")
+        } else {
+            format!("{base_ref}...{head_ref}")
+        };
+        self.diff_range(&range)
+    }
+
+    fn fetch(&self, args: &[&str]) -> anyhow::Result<()> {
+        let mut all = vec!["fetch", "--quiet"];
+        all.extend_from_slice(args);
+        self.checked(&all).map(|_| ())
+    }
+
+    fn has_merge_base(&self, base: Option<&str>, head: Option<&str>) -> anyhow::Result<bool> {
+        match (base, head) {
+            (Some(b), Some(h)) => self.succeeds(&["merge-base", b, h]),
+            _ => Ok(false),
+        }
+    }
+
+    fn commit_count(&self) -> anyhow::Result<u64> {
+        let out = self.checked(&["rev-list", "--count", "--all"])?;
+        Ok(String::from_utf8_lossy(&out).trim().parse().unwrap_or(0))
+    }
+
+    /// A local name for `name`: a commit we have, or a branch/tag/remote-tracking ref (the
+    /// remote one first).
+    fn local_ref(&self, name: &str) -> anyhow::Result<Option<String>> {
+        if is_sha(name) {
+            let present = self.succeeds(&["cat-file", "-e", &format!("{name}^{{commit}}")])?;
+            return Ok(present.then(|| name.to_owned()));
+        }
+        let output = self.run(&["show-ref", name])?;
+        let listing = String::from_utf8_lossy(&output.stdout);
+        let refs: Vec<&str> = listing
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .filter(|r| {
+                ["refs/heads/", "refs/tags/", "refs/remotes/origin/"]
+                    .iter()
+                    .any(|prefix| r.strip_prefix(prefix) == Some(name))
+            })
+            .collect();
+        Ok(refs
+            .iter()
+            .find(|r| r.starts_with("refs/remotes/origin/"))
+            .or(refs.first())
+            .map(|r| (*r).to_owned()))
+    }
+
+    fn ensure_available(&self, name: &str) -> anyhow::Result<String> {
+        if let Some(found) = self.local_ref(name)? {
+            return Ok(found);
+        }
+        self.fetch(&["--depth=1", "--no-tags", "origin", name])
+            .with_context(|| {
+                format!("'{name}' is not in the repository and cannot be fetched from origin")
+            })?;
+        if let Some(found) = self.local_ref(name)? {
+            return Ok(found);
+        }
+        // Like dorny, ignore this fetch's exit code: it is 1 when tags on the remote moved.
+        let _ = self.run(&["fetch", "--quiet", "--depth=1", "--tags", "origin", name]);
+        self.local_ref(name)?.with_context(|| {
+            format!("Could not determine what is {name} - fetch works but it's not a branch, tag or commit SHA")
+        })
+    }
+}

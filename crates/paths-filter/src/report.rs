@@ -1,0 +1,143 @@
+//! What a run tells: the outputs dorny writes (and ours beside them), the log groups, and the
+//! job summary.
+
+use std::collections::HashSet;
+
+use action_kit::{Runner, Table};
+
+use crate::changes::ChangedFile;
+use crate::filters::Filter;
+use crate::format::{ListFormat, directories};
+use crate::matcher::Matches;
+
+/// Files a filter's log group lists before it says how many more there are.
+const LOGGED_FILES: usize = 100;
+/// Files the summary shows per filter.
+const SUMMARY_FILES: usize = 3;
+/// GitHub keeps at most 1 MB of outputs per job (counted in UTF-16 code units); warn before.
+const OUTPUT_WARNING_UNITS: usize = 900_000;
+
+/// The results of one run.
+#[derive(Debug)]
+pub struct Report<'a> {
+    /// The filters, in order.
+    pub filters: &'a [Filter],
+    /// Every changed file.
+    pub files: &'a [ChangedFile],
+    /// What each filter matched.
+    pub matches: &'a Matches,
+    /// The `list-files` format.
+    pub format: ListFormat,
+    /// The `dirs-depth` input.
+    pub dirs_depth: usize,
+    /// Which base was used and why.
+    pub reason: &'a str,
+}
+
+/// Writes the outputs, the log and the summary.
+pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
+    let console = runner.console();
+    let names: HashSet<&str> = report.filters.iter().map(|f| f.name.as_str()).collect();
+    let mut output_units = 0usize;
+    let mut set = |name: &str, value: &str| -> anyhow::Result<()> {
+        output_units += name.encode_utf16().count() + value.encode_utf16().count();
+        runner.set_output(name, value)
+    };
+    let mut changed = Vec::new();
+    console.info("Results:");
+    for (name, indices) in report.matches {
+        let paths: Vec<&str> = indices
+            .iter()
+            .map(|&i| report.files[i].path.as_str())
+            .collect();
+        let matched = !paths.is_empty();
+        {
+            let _group = console.group(&format!("Filter {name} = {matched}"));
+            if matched {
+                console.info("Matching files:");
+                for &i in indices.iter().take(LOGGED_FILES) {
+                    let file = &report.files[i];
+                    console.info(&format!("{} [{}]", file.path, file.status.as_str()));
+                }
+                if indices.len() > LOGGED_FILES {
+                    console.info(&format!("… and {} more", indices.len() - LOGGED_FILES));
+                }
+            } else {
+                console.info("Matching files: none");
+            }
+        }
+        if matched {
+            changed.push(name.as_str());
+        }
+        set(name, if matched { "true" } else { "false" })?;
+        set(&format!("{name}_count"), &paths.len().to_string())?;
+        if let Some(list) = report.format.render(&paths) {
+            set(&format!("{name}_files"), &list)?;
+            let dirs_name = format!("{name}_dirs");
+            if !names.contains(dirs_name.as_str()) {
+                let dirs = directories(&paths, report.dirs_depth);
+                let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+                set(&dirs_name, &report.format.render(&dirs).unwrap_or_default())?;
+            }
+        }
+    }
+    if names.contains("changes") {
+        console.info("Cannot set changes output variable - name already used by filter output");
+    } else {
+        let json = serde_json::to_string(&changed)?;
+        console.info(&format!("Changes output set to {json}"));
+        set("changes", &json)?;
+    }
+    if !names.contains("all_changed_files") {
+        let all: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+        if let Some(list) = report.format.render(&all) {
+            set("all_changed_files", &list)?;
+        }
+    }
+    if output_units > OUTPUT_WARNING_UNITS {
+        console.warning(&format!(
+            "The outputs of this step are {output_units} UTF-16 units long; GitHub keeps at most 1 MB of outputs per job. \
+             Consider list-files: none, or fewer files per filter."
+        ));
+    }
+    runner.append_summary(&summary(report))
+}
+
+fn summary(report: &Report<'_>) -> String {
+    let mut table = Table::new(["Filter", "Matched", "Files", "First files"]);
+    for (name, indices) in report.matches {
+        let first: Vec<String> = indices
+            .iter()
+            .take(SUMMARY_FILES)
+            .map(|&i| format!("`{}`", report.files[i].path))
+            .collect();
+        let mut first = first.join(", ");
+        if indices.len() > SUMMARY_FILES {
+            first.push_str(", …");
+        }
+        table.row([
+            format!("`{name}`"),
+            if indices.is_empty() {
+                "no".into()
+            } else {
+                "**yes**".into()
+            },
+            indices.len().to_string(),
+            first,
+        ]);
+    }
+    format!(
+        "### paths-filter\n\n{} changed files. {}.\n\n{}\n",
+        report.files.len(),
+        capitalise(report.reason),
+        table.to_markdown()
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
