@@ -15,6 +15,18 @@ use crate::tools::Tools;
 /// The ECR repository of the demo's backend service.
 const REPOSITORY: &str = "demo-backend";
 
+/// The monorepo's filters, as the user's pipeline gates its deploys: shared paths deploy both.
+const FILTERS: &str = "\
+backend:
+  - 'backend/**'
+  - &shared 'docker/**'
+  - &infra 'infra/**'
+frontend:
+  - 'frontend/**'
+  - *shared
+  - *infra
+";
+
 pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     Tools::new(root)?.python_venv()?;
     cmd::step("build the action binary");
@@ -25,41 +37,61 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     println!("AWS emulator (moto) listening on {}", emulator.endpoint());
     let scratch = crate::scratch_dir(root, "demo")?;
     let repo = monorepo(&scratch.join("workspace"))?;
-    let sha = repo.head()?;
-    println!(
-        "workspace: git repository at {} (HEAD {sha})",
-        repo.dir().display()
-    );
-
-    cmd::step("build and push the backend image (simulated)");
-    let runtime = tokio::runtime::Runtime::new()?;
-    let digest = runtime.block_on(async {
-        let config = Emulator::sdk_config(emulator.endpoint()).await;
-        aws_fixtures::push_synthetic_image(&config, REPOSITORY, &sha, "demo backend").await
-    })?;
-    println!(
-        "The emulator has no registry to `docker push` to: the demo puts a synthetic manifest"
-    );
-    println!("as {REPOSITORY}:{sha} ({digest}), which is what a push leaves in ECR.");
-
-    cmd::step("ecr-tag: add `latest` to the image built from this commit");
+    let before = repo.head()?;
+    repo.write("backend/app/main.py", "print('backend v2')\n")?;
+    let sha = repo.commit_all("Backend: new endpoint")?;
+    println!("workspace: git repository at {}", repo.dir().display());
+    println!("push to main: {before} -> {sha} (changes backend/app/main.py)");
     let payload = serde_json::json!({
         "ref": "refs/heads/main",
+        "before": before,
         "after": sha,
         "repository": { "default_branch": "main", "full_name": "demo/monorepo" },
     });
-    let step = ActionRun::new(&suite)?
-        .arg("ecr-tag")
-        .workspace(repo.dir())
-        .event("push", &payload)?
-        .env("GITHUB_SHA", &sha)
-        .env("GITHUB_REF", "refs/heads/main")
-        .envs(Emulator::aws_env(emulator.endpoint()))
-        .input("repository", REPOSITORY)
-        .input("source-tag", &sha)
-        .input("tags", "latest")
+    let action = |name: &str| -> anyhow::Result<ActionRun> {
+        Ok(ActionRun::new(&suite)?
+            .arg(name)
+            .workspace(repo.dir())
+            .event("push", &payload)?
+            .env("GITHUB_SHA", &sha)
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_REPOSITORY", "demo/monorepo")
+            .envs(Emulator::aws_env(emulator.endpoint())))
+    };
+
+    cmd::step("changes: paths-filter decides which services to deploy");
+    let changes = action("paths-filter")?
+        .input("filters", FILTERS)
+        .input("token", "")
+        .input("list-files", "json")
         .run()?;
-    report(&step)?;
+    report(&changes)?;
+
+    for service in ["frontend", "backend"] {
+        if changes.output(service) != "true" {
+            println!("\n==> {service}: skipped, no change under its paths");
+        }
+    }
+    if changes.output("backend") == "true" {
+        cmd::step("backend: build and push the image (simulated)");
+        let runtime = tokio::runtime::Runtime::new()?;
+        let digest = runtime.block_on(async {
+            let config = Emulator::sdk_config(emulator.endpoint()).await;
+            aws_fixtures::push_synthetic_image(&config, REPOSITORY, &sha, "demo backend").await
+        })?;
+        println!(
+            "The emulator has no registry to `docker push` to: the demo puts a synthetic manifest"
+        );
+        println!("as {REPOSITORY}:{sha} ({digest}), which is what a push leaves in ECR.");
+
+        cmd::step("backend: ecr-tag adds `latest` to the image built from this commit");
+        let tagged = action("ecr-tag")?
+            .input("repository", REPOSITORY)
+            .input("source-tag", &sha)
+            .input("tags", "latest")
+            .run()?;
+        report(&tagged)?;
+    }
 
     println!("\nDemo finished: every step ran through the runner contract against the emulator.");
     Ok(())

@@ -8,9 +8,11 @@
 //! - `image`: the suite's runtime image, built with buildah (no Docker engine needed), and an
 //!   action run inside it.
 //! - `lint-workflows`: action-validator and actionlint over every action.yml and workflow.
+//! - `bench paths-filter`: the action's speed against bare `git diff` on the same commits.
 //! - `pin-image <ref@sha256:…>`: points every `action.yml` at a published image digest.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod cmd;
 mod demo;
 mod image;
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         ["image"] => tools::Tools::new(&root).and_then(|t| image::build_and_check(&root, &t)),
         ["lint-workflows"] => tools::Tools::new(&root).and_then(|t| lint::run(&root, &t)),
         ["pin-image", reference] => pin::run(&root, reference),
+        ["bench", what] => bench::run(&root, what),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::FAILURE;
@@ -91,6 +94,8 @@ fn test(root: &std::path::Path) -> anyhow::Result<()> {
             .args(["test", "--workspace"])
             .env("SUITE_PYTHON", &python),
     )?;
+    cmd::step("the demo");
+    demo::run(root)?;
     cmd::step("workflow linters");
     lint::run(root, &tools)?;
     cmd::step("an action inside the runtime image");

@@ -132,7 +132,18 @@ impl<'a> Git<'a> {
     }
 
     /// `git diff base..head`, fetching either from `origin` when it is not here.
+    ///
+    /// The common case costs two git processes: one `show-ref` for both names (none when both
+    /// are SHAs) and the diff; only when that diff fails are the refs checked and fetched one by
+    /// one, as dorny does.
     pub fn diff(&self, base: &str, head: &str) -> anyhow::Result<Vec<ChangedFile>> {
+        if let [Some(base_ref), Some(head_ref)] = self.resolve_locally([base, head])? {
+            let range = format!("{base_ref}..{head_ref}");
+            let output = self.run(&["diff", self.renames.flag(), "--name-status", "-z", &range])?;
+            if output.status.success() {
+                return parse_name_status(&output.stdout);
+            }
+        }
         let base_ref = self.ensure_available(base)?;
         let head_ref = self.ensure_available(head)?;
         self.diff_range(&format!("{base_ref}..{head_ref}"))
@@ -232,21 +243,27 @@ impl<'a> Git<'a> {
             return Ok(present.then(|| name.to_owned()));
         }
         let output = self.run(&["show-ref", name])?;
-        let listing = String::from_utf8_lossy(&output.stdout);
-        let refs: Vec<&str> = listing
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-            .filter(|r| {
-                ["refs/heads/", "refs/tags/", "refs/remotes/origin/"]
-                    .iter()
-                    .any(|prefix| r.strip_prefix(prefix) == Some(name))
-            })
-            .collect();
-        Ok(refs
-            .iter()
-            .find(|r| r.starts_with("refs/remotes/origin/"))
-            .or(refs.first())
-            .map(|r| (*r).to_owned()))
+        Ok(pick_ref(&String::from_utf8_lossy(&output.stdout), name))
+    }
+
+    /// The local refs of two names with at most one `show-ref`; SHAs are taken as they are
+    /// (unchecked: the caller's diff fails when one is missing).
+    fn resolve_locally(&self, names: [&str; 2]) -> anyhow::Result<[Option<String>; 2]> {
+        let lookups: Vec<&str> = names.iter().copied().filter(|n| !is_sha(n)).collect();
+        let listing = if lookups.is_empty() {
+            String::new()
+        } else {
+            let mut args = vec!["show-ref"];
+            args.extend(&lookups);
+            String::from_utf8_lossy(&self.run(&args)?.stdout).into_owned()
+        };
+        Ok(names.map(|name| {
+            if is_sha(name) {
+                Some(name.to_owned())
+            } else {
+                pick_ref(&listing, name)
+            }
+        }))
     }
 
     fn ensure_available(&self, name: &str) -> anyhow::Result<String> {
@@ -265,5 +282,43 @@ impl<'a> Git<'a> {
         self.local_ref(name)?.with_context(|| {
             format!("Could not determine what is {name} - fetch works but it's not a branch, tag or commit SHA")
         })
+    }
+}
+
+/// The ref `show-ref` listed for `name`: `refs/remotes/origin/<name>` first, else the first of
+/// `refs/heads/<name>` and `refs/tags/<name>`.
+fn pick_ref(listing: &str, name: &str) -> Option<String> {
+    let refs: Vec<&str> = listing
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter(|r| {
+            ["refs/heads/", "refs/tags/", "refs/remotes/origin/"]
+                .iter()
+                .any(|prefix| r.strip_prefix(prefix) == Some(name))
+        })
+        .collect();
+    refs.iter()
+        .find(|r| r.starts_with("refs/remotes/origin/"))
+        .or(refs.first())
+        .map(|r| (*r).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_tracking_refs_win() {
+        let listing =
+            "a1 refs/heads/main\nb2 refs/remotes/origin/main\nc3 refs/heads/feature/main\n";
+        assert_eq!(
+            pick_ref(listing, "main").as_deref(),
+            Some("refs/remotes/origin/main")
+        );
+        assert_eq!(
+            pick_ref("a1 refs/tags/v1\n", "v1").as_deref(),
+            Some("refs/tags/v1")
+        );
+        assert_eq!(pick_ref(listing, "feature"), None);
     }
 }

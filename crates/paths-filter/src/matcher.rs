@@ -34,6 +34,9 @@ pub struct Matcher {
     quantifier: Quantifier,
 }
 
+/// Below this many files, matching stays on one thread.
+const PARALLEL_THRESHOLD: usize = 4096;
+
 /// Which files each filter matched, as indices into the file list, in filter order.
 pub type Matches = Vec<(String, Vec<usize>)>;
 
@@ -79,13 +82,45 @@ impl Matcher {
         })
     }
 
-    /// The files each filter matches.
+    /// The files each filter matches; large lists are split across the machine's cores.
     pub fn match_files(&self, files: &[ChangedFile]) -> Matches {
-        let mut matches: Matches = self
-            .filters
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads < 2 || files.len() < PARALLEL_THRESHOLD {
+            return self.match_range(files, 0);
+        }
+        let chunk = files.len().div_ceil(threads);
+        let parts: Vec<Matches> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .enumerate()
+                .map(|(i, part)| scope.spawn(move || self.match_range(part, i * chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let mut merged = self.empty_matches();
+        for part in parts {
+            for ((_, all), (_, some)) in merged.iter_mut().zip(part) {
+                all.extend(some);
+            }
+        }
+        merged
+    }
+
+    fn empty_matches(&self) -> Matches {
+        self.filters
             .iter()
             .map(|(name, _)| (name.clone(), Vec::new()))
-            .collect();
+            .collect()
+    }
+
+    /// Matches `files`, whose first element has index `offset` in the whole list.
+    fn match_range(&self, files: &[ChangedFile], offset: usize) -> Matches {
+        let mut matches = self.empty_matches();
         let mut hits = Vec::new();
         let mut hit = vec![false; self.set.len()];
         for (index, file) in files.iter().enumerate() {
@@ -95,7 +130,7 @@ impl Matcher {
             }
             for ((_, rules), (_, matched)) in self.filters.iter().zip(matches.iter_mut()) {
                 if self.filter_matches(rules, file.status, &hit) {
-                    matched.push(index);
+                    matched.push(offset + index);
                 }
             }
             for &h in &hits {
@@ -191,6 +226,24 @@ mod tests {
         );
         // With `some`, each negation alone matches almost everything.
         assert_eq!(run(yaml, Quantifier::Some, &files)[0].1.len(), 3);
+    }
+
+    #[test]
+    fn parallel_matching_keeps_the_order_and_indices() {
+        let filters = parse_filters("even: '**/even/*'\nall: '**'\n").expect("valid");
+        let files: Vec<ChangedFile> = (0..10_000)
+            .map(|i| {
+                ChangedFile::new(
+                    format!("d/{}/f{i}", if i % 2 == 0 { "even" } else { "odd" }),
+                    Modified,
+                )
+            })
+            .collect();
+        let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
+        let matches = matcher.match_files(&files);
+        assert_eq!(matches, matcher.match_range(&files, 0));
+        assert_eq!(matches[0].1, (0..10_000).step_by(2).collect::<Vec<_>>());
+        assert_eq!(matches[1].1.len(), 10_000);
     }
 
     #[test]

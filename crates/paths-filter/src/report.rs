@@ -54,14 +54,16 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
         {
             let _group = console.group(&format!("Filter {name} = {matched}"));
             if matched {
-                console.info("Matching files:");
+                // One write for the whole list.
+                let mut listing = String::from("Matching files:");
                 for &i in indices.iter().take(LOGGED_FILES) {
                     let file = &report.files[i];
-                    console.info(&format!("{} [{}]", file.path, file.status.as_str()));
+                    listing.push_str(&format!("\n{} [{}]", file.path, file.status.as_str()));
                 }
                 if indices.len() > LOGGED_FILES {
-                    console.info(&format!("… and {} more", indices.len() - LOGGED_FILES));
+                    listing.push_str(&format!("\n… and {} more", indices.len() - LOGGED_FILES));
                 }
+                console.info(&listing);
             } else {
                 console.info("Matching files: none");
             }
@@ -126,9 +128,12 @@ fn summary(report: &Report<'_>) -> String {
             first,
         ]);
     }
+    let count = match report.files.len() {
+        1 => "1 changed file".to_owned(),
+        n => format!("{n} changed files"),
+    };
     format!(
-        "### paths-filter\n\n{} changed files. {}.\n\n{}\n",
-        report.files.len(),
+        "### paths-filter\n\n{count}. {}.\n\n{}\n",
         capitalise(report.reason),
         table.to_markdown()
     )

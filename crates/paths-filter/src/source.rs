@@ -84,6 +84,8 @@ pub struct EventFacts {
     pub git_ref: Option<String>,
     /// `before` of a push event.
     pub before: Option<String>,
+    /// `after` of a push event: the pushed commit.
+    pub after: Option<String>,
     /// `repository.default_branch`.
     pub default_branch: Option<String>,
     /// `pull_request`.
@@ -115,6 +117,10 @@ impl EventFacts {
             before: (name == "push")
                 .then(|| payload.get("before").and_then(text))
                 .flatten(),
+            after: (name == "push")
+                .then(|| payload.get("after").and_then(text))
+                .flatten()
+                .filter(|sha| is_sha(sha)),
             default_branch: payload.pointer("/repository/default_branch").and_then(text),
             pull_request,
             merge_group,
@@ -217,13 +223,12 @@ pub fn decide(
             head = head.or_else(|| Some(head_sha.clone()));
         }
     }
-    let current = current_ref()?;
-    let head = short_name(
-        head.as_deref()
-            .or(event.git_ref.as_deref())
-            .unwrap_or(&current),
-    )
-    .to_owned();
+    // Asking git for the checked-out ref costs a process: only when the head is not given.
+    let mut current = CurrentRef::new(current_ref);
+    let head = match head.or_else(|| event.git_ref.clone()) {
+        Some(head) => short_name(&head).to_owned(),
+        None => short_name(current.get()?).to_owned(),
+    };
     let Some(base) = base
         .or_else(|| event.default_branch.clone())
         .map(|b| short_name(&b).to_owned())
@@ -237,12 +242,13 @@ pub fn decide(
             "This action requires 'head' input to be configured, 'ref' to be set in the event payload or branch/tag checked out in current git repository"
         );
     }
-    let not_checked_out = |notes: &mut Vec<Note>| {
-        if head != current {
+    let mut not_checked_out = |notes: &mut Vec<Note>| -> anyhow::Result<()> {
+        if head != current.get()? {
             notes.push(Note::Warning(format!(
                 "Ref {head} is not checked out - results might be incorrect!"
             )));
         }
+        Ok(())
     };
     if is_sha(&base) || base == head {
         let base_sha = if is_sha(&base) {
@@ -251,7 +257,7 @@ pub fn decide(
             event.before.clone()
         };
         let Some(base_sha) = base_sha else {
-            return no_base(inputs, &event.name, &head, notes, not_checked_out);
+            return no_base(inputs, &event.name, &head, notes, &mut not_checked_out);
         };
         if base_sha == NULL_SHA {
             return Ok(match &event.default_branch {
@@ -274,7 +280,7 @@ pub fn decide(
                     notes.push(Note::Info(
                         "Initial push detected - all files will be listed as added".into(),
                     ));
-                    not_checked_out(&mut notes);
+                    not_checked_out(&mut notes)?;
                     Decision {
                         plan: Plan::AllFiles,
                         reason: format!(
@@ -285,10 +291,22 @@ pub fn decide(
                 }
             });
         }
+        // The pushed commit is what the branch pointed at when it was pushed: comparing it
+        // directly spares asking git where the branch is.
+        let pushed = event.after.clone().filter(|_| {
+            !is_sha(&base)
+                && Some(&head)
+                    == event
+                        .git_ref
+                        .as_deref()
+                        .map(short_name)
+                        .map(str::to_owned)
+                        .as_ref()
+        });
         return Ok(Decision {
             plan: Plan::Diff {
                 base: base_sha.clone(),
-                head: head.clone(),
+                head: pushed.unwrap_or_else(|| head.clone()),
             },
             reason: if is_sha(&base) {
                 format!("base {base_sha} (the 'base' input) compared with {head}")
@@ -306,6 +324,25 @@ pub fn decide(
         reason: format!("{head} compared with its merge base with {base}"),
         notes,
     })
+}
+
+/// The checked-out ref, asked of git once and only when needed.
+struct CurrentRef<'a> {
+    ask: &'a mut dyn FnMut() -> anyhow::Result<String>,
+    value: Option<String>,
+}
+
+impl<'a> CurrentRef<'a> {
+    fn new(ask: &'a mut dyn FnMut() -> anyhow::Result<String>) -> Self {
+        Self { ask, value: None }
+    }
+
+    fn get(&mut self) -> anyhow::Result<&str> {
+        if self.value.is_none() {
+            self.value = Some((self.ask)()?);
+        }
+        Ok(self.value.as_deref().unwrap_or_default())
+    }
 }
 
 fn decide_pull_request(
@@ -386,7 +423,7 @@ fn no_base(
     event: &str,
     head: &str,
     mut notes: Vec<Note>,
-    not_checked_out: impl Fn(&mut Vec<Note>),
+    not_checked_out: &mut dyn FnMut(&mut Vec<Note>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Decision> {
     let choice = inputs.when_no_base.unwrap_or(WhenNoBase::LastCommit);
     let why =
@@ -396,14 +433,14 @@ fn no_base(
             notes.push(Note::Warning(
                 "'before' field is missing in event payload - changes will be detected from last commit".into(),
             ));
-            not_checked_out(&mut notes);
+            not_checked_out(&mut notes)?;
             (
                 Plan::LastCommit,
                 format!("{why}: the last commit's changes (when-no-base: last-commit)"),
             )
         }
         WhenNoBase::All => {
-            not_checked_out(&mut notes);
+            not_checked_out(&mut notes)?;
             (
                 Plan::AllFiles,
                 format!("{why}: every tracked file counts as added (when-no-base: all)"),

@@ -16,10 +16,16 @@ struct Entry {
 }
 
 /// Every action of the suite.
-const ACTIONS: &[Entry] = &[Entry {
-    spec: &ecr_tag::SPEC,
-    main: ecr_tag::main,
-}];
+const ACTIONS: &[Entry] = &[
+    Entry {
+        spec: &paths_filter::SPEC,
+        main: paths_filter::main,
+    },
+    Entry {
+        spec: &ecr_tag::SPEC,
+        main: ecr_tag::main,
+    },
+];
 
 fn usage() -> String {
     let mut text = String::from("Usage: suite <action> [--help]\n\nActions:\n");
