@@ -54,7 +54,7 @@ pub(crate) fn run(root: &Path, what: &str) -> anyhow::Result<()> {
         .input("token", "");
     let check = action.run()?;
     ensure!(check.code == 0, "the action failed:\n{}", check.log());
-    ensure!(check.outputs.get("changes").is_some(), "no changes output");
+    ensure!(check.outputs.contains_key("changes"), "no changes output");
 
     let range = format!("{before}..{after}");
     let git_diff = || -> anyhow::Result<()> {

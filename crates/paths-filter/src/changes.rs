@@ -95,7 +95,8 @@ pub fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
         .split(|b| *b == 0)
         .map(|t| t.strip_prefix(b"\n").unwrap_or(t))
         .filter(|t| !t.is_empty());
-    let mut files = Vec::new();
+    let records = output.iter().filter(|b| **b == 0).count() / 2;
+    let mut files = Vec::with_capacity(records);
     while let Some(status) = tokens.next() {
         let Some(status_kind) = status
             .first()
@@ -110,13 +111,13 @@ pub fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
         let Some(path) = tokens.next() else {
             bail!("git output ends after a status without its path");
         };
-        let path = String::from_utf8_lossy(path).into_owned();
+        let path = text(path);
         if matches!(status_kind, ChangeStatus::Renamed | ChangeStatus::Copied) {
             let Some(new_path) = tokens.next() else {
                 bail!("git output ends in the middle of a rename of {path}");
             };
             files.push(ChangedFile {
-                path: String::from_utf8_lossy(new_path).into_owned(),
+                path: text(new_path),
                 status: status_kind,
                 previous_path: Some(path),
             });
@@ -125,6 +126,14 @@ pub fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
         }
     }
     Ok(files)
+}
+
+/// A path as text (git paths are bytes; invalid UTF-8 is replaced, as dorny's decoding does).
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(valid) => valid.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod format;
 pub mod git;
 pub mod github;
+pub mod globs;
 pub mod matcher;
 pub mod pattern;
 pub mod report;

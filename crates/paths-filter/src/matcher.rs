@@ -1,11 +1,18 @@
 //! Matching changed files against the filters.
 //!
-//! Every pattern of every filter is compiled once, into one `GlobSet`; each path is then
-//! matched against the whole set in one pass (`matches_into`), and each filter's rules read the
-//! answer. No pattern is compiled per file, and no path is matched once per pattern.
+//! Every pattern of every filter is compiled once, into one set of globs (grouped by shape, see
+//! [`crate::globs`]); each path is then matched against the whole set in one pass, and each
+//! filter's rules read the answer. No pattern is compiled per file, and no path is matched once per pattern.
+//!
+//! Compiling is also where the set is made cheap to match: a pattern used by several filters
+//! (YAML anchors) is compiled once, simple braces are expanded (`**/*.{ts,css}` becomes two
+//! extension lookups instead of a regex), and `**` needs no matching at all.
+
+use std::collections::HashMap;
 
 use anyhow::Context as _;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::globs::{MatchCache, ShapedGlobs, ShapedGlobsBuilder, build_glob};
 
 use crate::changes::{ChangeStatus, ChangedFile};
 use crate::filters::Filter;
@@ -19,19 +26,47 @@ pub enum Quantifier {
     Every,
 }
 
+/// Brace expansion stops beyond this many alternatives (globset then handles the braces).
+const MAX_EXPANSION: usize = 64;
+
+#[derive(Debug)]
+struct CompiledPattern {
+    /// Indices into the set: the pattern matches when any of them does.
+    globs: Vec<usize>,
+    /// The pattern matches every path (`**`).
+    always: bool,
+    negated: bool,
+}
+
+impl CompiledPattern {
+    fn matches(&self, hit: &[bool]) -> bool {
+        (self.always || self.globs.iter().any(|&i| hit[i])) != self.negated
+    }
+}
+
 #[derive(Debug)]
 struct CompiledRule {
     statuses: Option<Vec<ChangeStatus>>,
-    /// Indices into the set, and whether each is negated.
-    patterns: Vec<(usize, bool)>,
+    patterns: Vec<CompiledPattern>,
+}
+
+impl CompiledRule {
+    fn allows(&self, status: ChangeStatus) -> bool {
+        self.statuses.as_ref().is_none_or(|s| s.contains(&status))
+    }
 }
 
 /// The filters, compiled.
 #[derive(Debug)]
 pub struct Matcher {
-    set: GlobSet,
+    set: ShapedGlobs,
     filters: Vec<(String, Vec<CompiledRule>)>,
     quantifier: Quantifier,
+    /// For filters whose every pattern is a plain positive glob (with `some`): which
+    /// (filter, rule) each glob serves, so a path's few hits decide them directly.
+    served_by_glob: Vec<Vec<(usize, usize)>>,
+    /// The other filters (negations, `**`, `every`): evaluated rule by rule.
+    evaluated: Vec<usize>,
 }
 
 /// Below this many files, matching stays on one thread.
@@ -43,28 +78,42 @@ pub type Matches = Vec<(String, Vec<usize>)>;
 impl Matcher {
     /// Compiles every pattern once.
     pub fn new(filters: &[Filter], quantifier: Quantifier) -> anyhow::Result<Self> {
-        let mut builder = GlobSetBuilder::new();
-        let mut next = 0;
+        let mut builder = ShapedGlobsBuilder::default();
+        let mut indices: HashMap<String, usize> = HashMap::new();
         let mut compiled = Vec::with_capacity(filters.len());
         for filter in filters {
             let mut rules = Vec::with_capacity(filter.rules.len());
             for rule in &filter.rules {
                 let mut patterns = Vec::with_capacity(rule.patterns.len());
                 for pattern in &rule.patterns {
-                    let glob = GlobBuilder::new(&pattern.glob)
-                        .literal_separator(true)
-                        .backslash_escape(true)
-                        .empty_alternates(true)
-                        .build()
-                        .with_context(|| {
-                            format!(
-                                "Invalid filter YAML format: filter '{}': pattern '{}' is not a valid glob",
-                                filter.name, pattern.source
-                            )
-                        })?;
-                    builder.add(glob);
-                    patterns.push((next, pattern.negated));
-                    next += 1;
+                    let invalid = || {
+                        format!(
+                            "Invalid filter YAML format: filter '{}': pattern '{}' is not a valid glob",
+                            filter.name, pattern.source
+                        )
+                    };
+                    build_glob(&pattern.glob).with_context(invalid)?;
+                    let mut compiled_pattern = CompiledPattern {
+                        globs: Vec::new(),
+                        always: false,
+                        negated: pattern.negated,
+                    };
+                    for alternative in expand_braces(&pattern.glob) {
+                        if alternative == "**" {
+                            compiled_pattern.always = true;
+                            continue;
+                        }
+                        let index = match indices.get(&alternative) {
+                            Some(&index) => index,
+                            None => {
+                                let index = builder.add(&alternative).with_context(invalid)?;
+                                indices.insert(alternative, index);
+                                index
+                            }
+                        };
+                        compiled_pattern.globs.push(index);
+                    }
+                    patterns.push(compiled_pattern);
                 }
                 rules.push(CompiledRule {
                     statuses: rule.statuses.clone(),
@@ -73,12 +122,32 @@ impl Matcher {
             }
             compiled.push((filter.name.clone(), rules));
         }
+        let mut served_by_glob = vec![Vec::new(); indices.len()];
+        let mut evaluated = Vec::new();
+        for (f, (_, rules)) in compiled.iter().enumerate() {
+            let plain = quantifier == Quantifier::Some
+                && rules
+                    .iter()
+                    .flat_map(|r| &r.patterns)
+                    .all(|p| !p.negated && !p.always);
+            if !plain {
+                evaluated.push(f);
+                continue;
+            }
+            for (r, rule) in rules.iter().enumerate() {
+                for &g in rule.patterns.iter().flat_map(|p| &p.globs) {
+                    served_by_glob[g].push((f, r));
+                }
+            }
+        }
         Ok(Self {
             set: builder
                 .build()
                 .context("cannot compile the filters' patterns")?,
             filters: compiled,
             quantifier,
+            served_by_glob,
+            evaluated,
         })
     }
 
@@ -99,7 +168,10 @@ impl Matcher {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
         let mut merged = self.empty_matches();
@@ -122,15 +194,34 @@ impl Matcher {
     fn match_range(&self, files: &[ChangedFile], offset: usize) -> Matches {
         let mut matches = self.empty_matches();
         let mut hits = Vec::new();
+        let mut cache = MatchCache::default();
         let mut hit = vec![false; self.set.len()];
+        let mut done = vec![false; self.filters.len()];
+        let mut touched = Vec::new();
         for (index, file) in files.iter().enumerate() {
-            self.set.matches_into(file.path.as_str(), &mut hits);
+            self.set
+                .matches_into(file.path.as_str(), &mut cache, &mut hits);
+            for &h in &hits {
+                for &(f, r) in &self.served_by_glob[h] {
+                    if !done[f] && self.filters[f].1[r].allows(file.status) {
+                        done[f] = true;
+                        touched.push(f);
+                        matches[f].1.push(offset + index);
+                    }
+                }
+            }
+            for f in touched.drain(..) {
+                done[f] = false;
+            }
+            if self.evaluated.is_empty() {
+                continue;
+            }
             for &h in &hits {
                 hit[h] = true;
             }
-            for ((_, rules), (_, matched)) in self.filters.iter().zip(matches.iter_mut()) {
-                if self.filter_matches(rules, file.status, &hit) {
-                    matched.push(offset + index);
+            for &f in &self.evaluated {
+                if self.filter_matches(&self.filters[f].1, file.status, &hit) {
+                    matches[f].1.push(offset + index);
                 }
             }
             for &h in &hits {
@@ -142,14 +233,42 @@ impl Matcher {
 
     fn filter_matches(&self, rules: &[CompiledRule], status: ChangeStatus, hit: &[bool]) -> bool {
         let rule_matches = |rule: &CompiledRule| {
-            rule.statuses.as_ref().is_none_or(|s| s.contains(&status))
-                && rule.patterns.iter().any(|&(i, negated)| hit[i] != negated)
+            rule.allows(status) && rule.patterns.iter().any(|p| p.matches(hit))
         };
         match self.quantifier {
             Quantifier::Some => rules.iter().any(rule_matches),
             Quantifier::Every => rules.iter().all(rule_matches),
         }
     }
+}
+
+/// `a/{b,c}/*.{x,y}` → the four globs it stands for. Patterns with escapes, character classes
+/// or nested braces, or that would expand to more than [`MAX_EXPANSION`] globs, are kept whole.
+fn expand_braces(glob: &str) -> Vec<String> {
+    let whole = || vec![glob.to_owned()];
+    if glob.contains(['\\', '[']) {
+        return whole();
+    }
+    let Some(open) = glob.find('{') else {
+        return whole();
+    };
+    let Some(close) = glob[open..].find('}').map(|i| open + i) else {
+        return whole();
+    };
+    let inner = &glob[open + 1..close];
+    if inner.contains('{') {
+        return whole();
+    }
+    let (head, tail) = (&glob[..open], &glob[close + 1..]);
+    let tails = expand_braces(tail);
+    let alternatives = inner.split(',').count();
+    if alternatives * tails.len() > MAX_EXPANSION {
+        return whole();
+    }
+    inner
+        .split(',')
+        .flat_map(|alternative| tails.iter().map(move |t| format!("{head}{alternative}{t}")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -226,6 +345,32 @@ mod tests {
         );
         // With `some`, each negation alone matches almost everything.
         assert_eq!(run(yaml, Quantifier::Some, &files)[0].1.len(), 3);
+    }
+
+    #[test]
+    fn braces_expand_into_plain_globs() {
+        assert_eq!(expand_braces("**/*.{ts,css}"), ["**/*.ts", "**/*.css"]);
+        assert_eq!(
+            expand_braces("{a,b}/x.{1,2}"),
+            ["a/x.1", "a/x.2", "b/x.1", "b/x.2"]
+        );
+        assert_eq!(expand_braces("{,min.}js"), ["js", "min.js"]);
+        for kept in ["a/[{]b}", "a\\{b,c}", "{a,{b,c}}", "plain/**"] {
+            assert_eq!(expand_braces(kept), [kept]);
+        }
+    }
+
+    #[test]
+    fn shared_and_expanded_patterns_match_as_written() {
+        let yaml = "a: &s ['**/*.{py,md}', '**']\nb: [*s]\nc: ['!{docs,site}/**']\n";
+        let got = run(
+            yaml,
+            Quantifier::Some,
+            &[("docs/x.md", Modified), ("src/y.rs", Modified)],
+        );
+        assert_eq!(got[0].1, ["docs/x.md", "src/y.rs"]);
+        assert_eq!(got[1].1, ["docs/x.md", "src/y.rs"]);
+        assert_eq!(got[2].1, ["src/y.rs"]);
     }
 
     #[test]

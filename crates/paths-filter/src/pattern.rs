@@ -56,23 +56,23 @@ pub fn translate(source: &str) -> Result<Pattern, PatternError> {
         rest = &rest[1..];
     }
     // A whole-pattern extglob negation: `!(a|b)`.
-    if let Some(inner) = rest.strip_prefix("!(").and_then(|r| r.strip_suffix(')')) {
-        if closing_paren(rest, 1) == Some(rest.len() - 1) {
-            let alternatives = split_alternatives(inner);
-            let translated: Result<Vec<String>, String> =
-                alternatives.iter().map(|a| translate_body(a)).collect();
-            let translated = translated.map_err(error)?;
-            if translated.iter().any(|t| t.contains('{')) {
-                return Err(error(
-                    "alternatives inside '!(…)' cannot contain braces or extglobs".into(),
-                ));
-            }
-            return Ok(Pattern {
-                source: source.to_owned(),
-                glob: format!("{{{}}}", translated.join(",")),
-                negated: !negated,
-            });
+    if let Some(inner) = rest.strip_prefix("!(").and_then(|r| r.strip_suffix(')'))
+        && closing_paren(rest, 1) == Some(rest.len() - 1)
+    {
+        let alternatives = split_alternatives(inner);
+        let translated: Result<Vec<String>, String> =
+            alternatives.iter().map(|a| translate_body(a)).collect();
+        let translated = translated.map_err(error)?;
+        if translated.iter().any(|t| t.contains('{')) {
+            return Err(error(
+                "alternatives inside '!(…)' cannot contain braces or extglobs".into(),
+            ));
         }
+        return Ok(Pattern {
+            source: source.to_owned(),
+            glob: format!("{{{}}}", translated.join(",")),
+            negated: !negated,
+        });
     }
     let glob = translate_body(rest).map_err(error)?;
     Ok(Pattern {

@@ -58,7 +58,9 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
                 let mut listing = String::from("Matching files:");
                 for &i in indices.iter().take(LOGGED_FILES) {
                     let file = &report.files[i];
-                    listing.push_str(&format!("\n{} [{}]", file.path, file.status.as_str()));
+                    for part in ["\n", &file.path, " [", file.status.as_str(), "]"] {
+                        listing.push_str(part);
+                    }
                 }
                 if indices.len() > LOGGED_FILES {
                     listing.push_str(&format!("\n… and {} more", indices.len() - LOGGED_FILES));

@@ -217,11 +217,11 @@ pub fn decide(
     if event.is_pull_request() {
         return decide_pull_request(inputs, event, current_ref, notes);
     }
-    if event.name == "merge_group" {
-        if let Some((base_sha, head_sha)) = &event.merge_group {
-            base = base.or_else(|| Some(base_sha.clone()));
-            head = head.or_else(|| Some(head_sha.clone()));
-        }
+    if event.name == "merge_group"
+        && let Some((base_sha, head_sha)) = &event.merge_group
+    {
+        base = base.or_else(|| Some(base_sha.clone()));
+        head = head.or_else(|| Some(head_sha.clone()));
     }
     // Asking git for the checked-out ref costs a process: only when the head is not given.
     let mut current = CurrentRef::new(current_ref);
