@@ -46,6 +46,22 @@ fn pr_payload(base: &str, head: &str) -> serde_json::Value {
     })
 }
 
+/// A pull-request run that reads the files from `stub`, in a workspace without a checkout.
+fn api_run(stub: &StubServer, workspace: &std::path::Path, token: &str) -> ActionRun {
+    ActionRun::new(common::BIN)
+        .expect("runner")
+        .workspace(workspace)
+        .event(
+            "pull_request",
+            &pr_payload(&"a".repeat(40), &"b".repeat(40)),
+        )
+        .expect("event")
+        .env("GITHUB_API_URL", &stub.url())
+        .env("GITHUB_REPOSITORY", "octo/monorepo")
+        .input("token", token)
+        .input("filters", FILTERS)
+}
+
 const FILTERS: &str =
     "backend:\n  - 'backend/**'\nfrontend:\n  - 'frontend/**'\ndocs:\n  - deleted: 'docs/**'\n";
 
@@ -58,18 +74,7 @@ fn files_come_from_every_page_of_the_api_without_a_checkout() {
     files.push(file("docs/gone.md", "removed"));
     let stub = files_endpoint(files);
     let empty_workspace = tempfile::tempdir().expect("tempdir");
-    let result = ActionRun::new(common::BIN)
-        .expect("runner")
-        .workspace(empty_workspace.path())
-        .event(
-            "pull_request",
-            &pr_payload(&"a".repeat(40), &"b".repeat(40)),
-        )
-        .expect("event")
-        .env("GITHUB_API_URL", &stub.url())
-        .env("GITHUB_REPOSITORY", "octo/monorepo")
-        .input("token", "ghs_secret_token")
-        .input("filters", FILTERS)
+    let result = api_run(&stub, empty_workspace.path(), "ghs_secret_token")
         .input("list-files", "json")
         .run()
         .expect("run");
@@ -166,18 +171,7 @@ fn api_errors_are_reported() {
     })
     .expect("stub");
     let empty_workspace = tempfile::tempdir().expect("tempdir");
-    let result = ActionRun::new(common::BIN)
-        .expect("runner")
-        .workspace(empty_workspace.path())
-        .event(
-            "pull_request",
-            &pr_payload(&"a".repeat(40), &"b".repeat(40)),
-        )
-        .expect("event")
-        .env("GITHUB_API_URL", &stub.url())
-        .env("GITHUB_REPOSITORY", "octo/monorepo")
-        .input("token", "ghs_forbidden")
-        .input("filters", FILTERS)
+    let result = api_run(&stub, empty_workspace.path(), "ghs_forbidden")
         .run()
         .expect("run");
     let errors = result.assert_failure();
