@@ -60,3 +60,32 @@ fn a_missing_required_input_fails_through_the_action() {
         ["input 'repository' is required but was not given"]
     );
 }
+
+#[test]
+fn every_action_lists_its_inputs_on_help() {
+    for (action, inputs) in [
+        (
+            "paths-filter",
+            &["filters", "list-files", "when-no-base", "token"][..],
+        ),
+        (
+            "ecr-tag",
+            &["repository", "source-tag", "role-to-assume"][..],
+        ),
+    ] {
+        let help = ActionRun::new(BIN)
+            .expect("runner")
+            .arg(action)
+            .arg("--help")
+            .run()
+            .expect("run");
+        help.assert_success();
+        for input in inputs {
+            assert!(
+                help.stdout.contains(&format!("  {input} ")),
+                "{action} --help lacks {input}:\n{}",
+                help.stdout
+            );
+        }
+    }
+}
