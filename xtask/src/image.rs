@@ -120,6 +120,8 @@ fn build(root: &Path, tools: &Tools) -> anyhow::Result<()> {
     )?;
     let size = cmd::output(buildah().args(["images", "--format", "{{.Size}}", IMAGE]))?;
     println!("image {IMAGE}: {} (uncompressed)", size.trim());
+    // The previous build's image lost its name to this one: free its space (vfs keeps full copies).
+    let _ = cmd::output(buildah().args(["rmi", "--prune"]));
     Ok(())
 }
 
