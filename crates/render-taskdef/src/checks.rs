@@ -23,23 +23,34 @@ const FARGATE_SIZES: [(u64, u64, u64, u64); 7] = [
 pub fn check(document: &Value) -> Vec<Problem> {
     let mut problems = Vec::new();
     fargate_size(document, &mut problems);
-    let containers = document["containerDefinitions"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let containers = document["containerDefinitions"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut names = HashSet::new();
     for (i, container) in containers.iter().enumerate() {
         let path = format!("containerDefinitions[{i}]");
         if let Some(name) = container["name"].as_str() {
             if !names.insert(name) {
-                problems.push(problem(&format!("{path}.name"), format!("duplicate container name '{name}'")));
+                problems.push(problem(
+                    &format!("{path}.name"),
+                    format!("duplicate container name '{name}'"),
+                ));
             }
         }
         awslogs_group(container, &path, &mut problems);
         plain_and_secret(container, &path, &mut problems);
         secret_references(container, &path, &mut problems);
     }
-    if !containers.is_empty() && containers.iter().all(|c| c["essential"] == Value::Bool(false)) {
+    if !containers.is_empty()
+        && containers
+            .iter()
+            .all(|c| c["essential"] == Value::Bool(false))
+    {
         problems.push(problem(
             "containerDefinitions",
-            "no essential container: at least one container must have essential true (the default)".into(),
+            "no essential container: at least one container must have essential true (the default)"
+                .into(),
         ));
     }
     problems
@@ -56,7 +67,11 @@ fn problem(path: &str, message: String) -> Problem {
 fn cpu_units(text: &str) -> Option<u64> {
     let lower = text.trim().to_lowercase();
     match lower.strip_suffix("vcpu") {
-        Some(v) => v.trim().parse::<f64>().ok().map(|v| (v * 1024.0).round() as u64),
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|v| (v * 1024.0).round() as u64),
         None => lower.parse().ok(),
     }
 }
@@ -65,7 +80,11 @@ fn cpu_units(text: &str) -> Option<u64> {
 fn memory_mib(text: &str) -> Option<u64> {
     let lower = text.trim().to_lowercase();
     match lower.strip_suffix("gb") {
-        Some(v) => v.trim().parse::<f64>().ok().map(|v| (v * 1024.0).round() as u64),
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|v| (v * 1024.0).round() as u64),
         None => lower.parse().ok(),
     }
 }
@@ -77,12 +96,20 @@ fn fargate_size(document: &Value, problems: &mut Vec<Problem>) {
     if !fargate {
         return;
     }
-    let (Some(cpu_text), Some(memory_text)) = (document["cpu"].as_str(), document["memory"].as_str()) else {
-        problems.push(problem("cpu", "Fargate needs the task-level cpu and memory".into()));
+    let (Some(cpu_text), Some(memory_text)) =
+        (document["cpu"].as_str(), document["memory"].as_str())
+    else {
+        problems.push(problem(
+            "cpu",
+            "Fargate needs the task-level cpu and memory".into(),
+        ));
         return;
     };
     let (Some(cpu), Some(memory)) = (cpu_units(cpu_text), memory_mib(memory_text)) else {
-        problems.push(problem("cpu", format!("cannot read cpu '{cpu_text}' and memory '{memory_text}'")));
+        problems.push(problem(
+            "cpu",
+            format!("cannot read cpu '{cpu_text}' and memory '{memory_text}'"),
+        ));
         return;
     };
     let allowed = FARGATE_SIZES.iter().find(|(units, ..)| *units == cpu);
@@ -95,7 +122,9 @@ fn fargate_size(document: &Value, problems: &mut Vec<Problem>) {
     });
     if !fits {
         let message = match allowed {
-            None => format!("Fargate does not offer {cpu} cpu units (256, 512, 1024, 2048, 4096, 8192 or 16384)"),
+            None => format!(
+                "Fargate does not offer {cpu} cpu units (256, 512, 1024, 2048, 4096, 8192 or 16384)"
+            ),
             Some((_, min, max, _)) => format!(
                 "Fargate does not run {cpu} cpu units with {memory} MiB of memory (it takes {min} to {max} MiB in its steps)"
             ),
@@ -106,7 +135,11 @@ fn fargate_size(document: &Value, problems: &mut Vec<Problem>) {
 
 fn awslogs_group(container: &Value, path: &str, problems: &mut Vec<Problem>) {
     let log = &container["logConfiguration"];
-    if log["logDriver"] == "awslogs" && log["options"]["awslogs-group"].as_str().is_none_or(str::is_empty) {
+    if log["logDriver"] == "awslogs"
+        && log["options"]["awslogs-group"]
+            .as_str()
+            .is_none_or(str::is_empty)
+    {
         problems.push(problem(
             &format!("{path}.logConfiguration.options"),
             "the awslogs log driver needs the option awslogs-group".into(),
@@ -122,7 +155,10 @@ fn plain_and_secret(container: &Value, path: &str, problems: &mut Vec<Problem>) 
             .unwrap_or_default()
     };
     let secrets = names("secrets");
-    for name in names("environment").into_iter().filter(|n| secrets.contains(n)) {
+    for name in names("environment")
+        .into_iter()
+        .filter(|n| secrets.contains(n))
+    {
         problems.push(problem(
             &format!("{path}.environment"),
             format!("'{name}' is both a plain variable and a secret; keep one"),
@@ -135,22 +171,34 @@ fn is_secret_reference(value: &str) -> bool {
     let arn_of = |service: &str, resource: &str| {
         value.starts_with("arn:aws")
             && value.split(':').nth(2) == Some(service)
-            && value.split(':').nth(5).is_some_and(|r| r.starts_with(resource))
+            && value
+                .split(':')
+                .nth(5)
+                .is_some_and(|r| r.starts_with(resource))
     };
     if value.starts_with("arn:") {
         return arn_of("ssm", "parameter/") || arn_of("secretsmanager", "secret");
     }
-    !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
 }
 
 fn secret_references(container: &Value, path: &str, problems: &mut Vec<Problem>) {
     let lists = [
         ("secrets", &container["secrets"]),
-        ("logConfiguration.secretOptions", &container["logConfiguration"]["secretOptions"]),
+        (
+            "logConfiguration.secretOptions",
+            &container["logConfiguration"]["secretOptions"],
+        ),
     ];
     for (key, list) in lists {
         for (i, secret) in list.as_array().into_iter().flatten().enumerate() {
-            if let Some(value) = secret["valueFrom"].as_str().filter(|v| !is_secret_reference(v)) {
+            if let Some(value) = secret["valueFrom"]
+                .as_str()
+                .filter(|v| !is_secret_reference(v))
+            {
                 problems.push(problem(
                     &format!("{path}.{key}[{i}].valueFrom"),
                     format!("'{value}' is neither an SSM parameter (name or ARN) nor a Secrets Manager secret ARN"),
@@ -172,15 +220,27 @@ mod tests {
     #[test]
     fn fargate_sizes() {
         let sized = |cpu: &str, memory: &str| {
-            messages(json!({"requiresCompatibilities": ["FARGATE"], "cpu": cpu, "memory": memory,
-                "containerDefinitions": [{"name": "a"}]}))
+            messages(
+                json!({"requiresCompatibilities": ["FARGATE"], "cpu": cpu, "memory": memory,
+                "containerDefinitions": [{"name": "a"}]}),
+            )
         };
         assert!(sized("256", "512").is_empty());
         assert!(sized(".25 vcpu", ".5 gb").is_empty());
         assert!(sized("1 vCPU", "3 GB").is_empty());
         assert!(sized("4096", "30720").is_empty());
-        assert_eq!(sized("256", "4096"), ["memory: Fargate does not run 256 cpu units with 4096 MiB of memory (it takes 512 to 2048 MiB in its steps)"]);
-        assert_eq!(sized("300", "512"), ["memory: Fargate does not offer 300 cpu units (256, 512, 1024, 2048, 4096, 8192 or 16384)"]);
+        assert_eq!(
+            sized("256", "4096"),
+            [
+                "memory: Fargate does not run 256 cpu units with 4096 MiB of memory (it takes 512 to 2048 MiB in its steps)"
+            ]
+        );
+        assert_eq!(
+            sized("300", "512"),
+            [
+                "memory: Fargate does not offer 300 cpu units (256, 512, 1024, 2048, 4096, 8192 or 16384)"
+            ]
+        );
         assert!(sized("8192", "20000").len() == 1);
     }
 
@@ -213,7 +273,12 @@ mod tests {
         ] {
             assert!(is_secret_reference(valid), "{valid}");
         }
-        for invalid in ["arn:aws:s3:::bucket/key", "arn:aws:ssm:us-east-1:123:document/x", "has space", ""] {
+        for invalid in [
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:ssm:us-east-1:123:document/x",
+            "has space",
+            "",
+        ] {
             assert!(!is_secret_reference(invalid), "{invalid}");
         }
     }

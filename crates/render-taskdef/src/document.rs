@@ -58,24 +58,29 @@ pub fn from_describe(answer: Value) -> anyhow::Result<Loaded> {
 
 fn prepare(value: Value, tags: Option<Value>) -> anyhow::Result<Loaded> {
     let Value::Object(mut map) = value else {
-        bail!("Invalid task definition format: containerDefinitions section is not present or is not an array");
+        bail!(
+            "Invalid task definition format: containerDefinitions section is not present or is not an array"
+        );
     };
     // Saved `aws ecs describe-task-definition` output: the definition is wrapped.
     if !map.contains_key("containerDefinitions") {
         if let Some(Value::Object(inner)) = map.get("taskDefinition").cloned() {
             let wrapped_tags = map.get("tags").cloned();
             map = inner;
-            if let Some(tags) = wrapped_tags.filter(|t| t.as_array().is_some_and(|a| !a.is_empty())) {
+            if let Some(tags) = wrapped_tags.filter(|t| t.as_array().is_some_and(|a| !a.is_empty()))
+            {
                 map.insert("tags".into(), tags);
             }
         }
     }
     if !map.get("containerDefinitions").is_some_and(Value::is_array) {
-        bail!("Invalid task definition format: containerDefinitions section is not present or is not an array");
+        bail!(
+            "Invalid task definition format: containerDefinitions section is not present or is not an array"
+        );
     }
     let removed_read_only = READ_ONLY_FIELDS
         .iter()
-        .filter(|field| map.remove(**field).is_some())
+        .filter(|field| map.shift_remove(**field).is_some())
         .map(|f| (*f).to_owned())
         .collect();
     if let Some(tags) = tags {
@@ -91,7 +96,11 @@ fn prepare(value: Value, tags: Option<Value>) -> anyhow::Result<Loaded> {
 }
 
 fn remove_nulls(map: &mut Map<String, Value>, path: &str, removed: &mut Vec<String>) {
-    let nulls: Vec<String> = map.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+    let nulls: Vec<String> = map
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
     for key in nulls {
         map.shift_remove(&key);
         removed.push(join(path, &key));
@@ -149,15 +158,25 @@ mod tests {
             loaded.document,
             serde_json::json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "x"}], "tags": [{"key": "k", "value": "v"}]})
         );
-        assert_eq!(loaded.removed_read_only, ["taskDefinitionArn", "revision", "status"]);
-        assert_eq!(loaded.removed_nulls, ["pidMode", "containerDefinitions[0].user"]);
+        assert_eq!(
+            loaded.removed_read_only,
+            ["taskDefinitionArn", "revision", "status"]
+        );
+        assert_eq!(
+            loaded.removed_nulls,
+            ["pidMode", "containerDefinitions[0].user"]
+        );
     }
 
     #[test]
     fn not_a_definition_is_the_anchors_error() {
         for text in ["\"just a string\"", "{\"containerDefinitions\": {}}", "{}"] {
             let err = parse_file(text, "td.json").expect_err(text);
-            assert!(err.to_string().starts_with("Invalid task definition format"), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with("Invalid task definition format"),
+                "{err}"
+            );
         }
     }
 }

@@ -5,12 +5,12 @@
 //! know (ECS adds some every year) is neither dropped nor refused. The calls stay the SDK's own
 //! (endpoint, signing, retries): RegisterTaskDefinition is built with its required members and
 //! its body replaced by the document before signing; DescribeTaskDefinition's answer is read as
-//! the bytes ECS sent, before the SDK parses them into its types.
+//! the bytes ECS sent (the SDK keeps them after parsing its own types out of them).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context as _, bail};
-use aws_sdk_ecs::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_ecs::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::types::TaskDefinitionField;
 use aws_smithy_types::body::SdkBody;
@@ -25,9 +25,9 @@ impl Intercept for RawAnswer {
         "RawAnswer"
     }
 
-    fn read_before_deserialization(
+    fn read_after_deserialization(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -39,7 +39,10 @@ impl Intercept for RawAnswer {
 
 /// DescribeTaskDefinition with its tags, as the JSON ECS answered
 /// (`{"taskDefinition": {…}, "tags": […]}`).
-pub async fn describe(client: &aws_sdk_ecs::Client, task_definition: &str) -> anyhow::Result<Value> {
+pub async fn describe(
+    client: &aws_sdk_ecs::Client,
+    task_definition: &str,
+) -> anyhow::Result<Value> {
     let raw = RawAnswer::default();
     client
         .describe_task_definition()
@@ -54,7 +57,9 @@ pub async fn describe(client: &aws_sdk_ecs::Client, task_definition: &str) -> an
             if e.is_client_exception() || e.is_invalid_parameter_exception() {
                 anyhow::anyhow!("task definition '{task_definition}' was not found in ECS ({e})")
             } else {
-                anyhow::Error::new(e).context(format!("cannot describe task definition '{task_definition}'"))
+                anyhow::Error::new(e).context(format!(
+                    "cannot describe task definition '{task_definition}'"
+                ))
             }
         })?;
     let body = raw
@@ -63,12 +68,15 @@ pub async fn describe(client: &aws_sdk_ecs::Client, task_definition: &str) -> an
         .unwrap_or_else(PoisonError::into_inner)
         .take()
         .context("the DescribeTaskDefinition answer was not kept")?;
-    serde_json::from_slice(&body).context("ECS answered DescribeTaskDefinition with something that is not JSON")
+    serde_json::from_slice(&body)
+        .context("ECS answered DescribeTaskDefinition with something that is not JSON")
 }
 
 /// RegisterTaskDefinition of `document` (a RegisterTaskDefinition input); returns the new ARN.
 pub async fn register(client: &aws_sdk_ecs::Client, document: &Value) -> anyhow::Result<String> {
-    let family = document["family"].as_str().context("the task definition has no family")?;
+    let family = document["family"]
+        .as_str()
+        .context("the task definition has no family")?;
     let body = serde_json::to_vec(document)?;
     let answer = client
         .register_task_definition()
@@ -139,21 +147,40 @@ pub async fn digest(client: &aws_sdk_ecr::Client, image: &EcrImage) -> anyhow::R
         .describe_images()
         .registry_id(&image.account)
         .repository_name(&image.repository)
-        .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_tag(&image.tag).build())
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_tag(&image.tag)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| {
             let e = e.into_service_error();
             if e.is_image_not_found_exception() {
-                anyhow::anyhow!("image tag '{}' does not exist in ECR repository '{}'", image.tag, image.repository)
+                anyhow::anyhow!(
+                    "image tag '{}' does not exist in ECR repository '{}'",
+                    image.tag,
+                    image.repository
+                )
             } else if e.is_repository_not_found_exception() {
                 anyhow::anyhow!("ECR repository '{}' does not exist", image.repository)
             } else {
-                anyhow::Error::new(e).context(format!("cannot read {}:{} in ECR", image.repository, image.tag))
+                anyhow::Error::new(e).context(format!(
+                    "cannot read {}:{} in ECR",
+                    image.repository, image.tag
+                ))
             }
         })?;
-    let Some(digest) = answer.image_details().first().and_then(|d| d.image_digest()) else {
-        bail!("image tag '{}' does not exist in ECR repository '{}'", image.tag, image.repository);
+    let Some(digest) = answer
+        .image_details()
+        .first()
+        .and_then(|d| d.image_digest())
+    else {
+        bail!(
+            "image tag '{}' does not exist in ECR repository '{}'",
+            image.tag,
+            image.repository
+        );
     };
     Ok(digest.to_owned())
 }
@@ -164,7 +191,8 @@ mod tests {
 
     #[test]
     fn ecr_references() {
-        let image = EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:abc123").expect("ecr");
+        let image = EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:abc123")
+            .expect("ecr");
         assert_eq!(image.repository, "team/api");
         assert_eq!(image.tag, "abc123");
         assert_eq!(image.region, "eu-west-1");
@@ -172,8 +200,17 @@ mod tests {
             image.pinned("sha256:00"),
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:00"
         );
-        assert_eq!(EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/api").expect("ecr").tag, "latest");
-        for other in ["nginx:latest", "ghcr.io/o/r:1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:00"] {
+        assert_eq!(
+            EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/api")
+                .expect("ecr")
+                .tag,
+            "latest"
+        );
+        for other in [
+            "nginx:latest",
+            "ghcr.io/o/r:1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:00",
+        ] {
             assert_eq!(EcrImage::parse(other), None, "{other}");
         }
     }

@@ -6,7 +6,15 @@ use serde_json::{Map, Value, json};
 
 /// Log drivers the anchor action accepts for `log-configuration-log-driver`.
 pub const LOG_DRIVERS: [&str; 9] = [
-    "json-file", "syslog", "journald", "logentries", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens",
+    "json-file",
+    "syslog",
+    "journald",
+    "logentries",
+    "gelf",
+    "fluentd",
+    "awslogs",
+    "splunk",
+    "awsfirelens",
 ];
 
 /// The changes one run makes.
@@ -35,7 +43,10 @@ pub struct Edits {
 }
 
 /// `NAME=value` lines, split at the first `=`; blank lines are skipped.
-pub fn parse_pairs(lines: &[String], error: impl Fn(&str) -> String) -> anyhow::Result<Vec<(String, String)>> {
+pub fn parse_pairs(
+    lines: &[String],
+    error: impl Fn(&str) -> String,
+) -> anyhow::Result<Vec<(String, String)>> {
     lines
         .iter()
         .map(|line| line.trim())
@@ -51,14 +62,17 @@ pub fn parse_pairs(lines: &[String], error: impl Fn(&str) -> String) -> anyhow::
 pub fn parse_container_names(text: &str) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = text.split(',').map(|n| n.trim().to_owned()).collect();
     if names.iter().any(String::is_empty) {
-        bail!("Invalid format for container name. Please use a single value or comma separated values");
+        bail!(
+            "Invalid format for container name. Please use a single value or comma separated values"
+        );
     }
     Ok(names)
 }
 
 /// `command`, split like a shell would: quotes group, runs of spaces separate.
 pub fn parse_command(text: &str) -> anyhow::Result<Vec<String>> {
-    shlex::split(text).context("input 'command': unbalanced quotes (it is split like a shell command line)")
+    shlex::split(text)
+        .context("input 'command': unbalanced quotes (it is split like a shell command line)")
 }
 
 /// An IAM role ARN, as the anchor action checks it:
@@ -73,10 +87,13 @@ pub fn check_role_arn(input: &str, arn: &str) -> anyhow::Result<()> {
         let rest = rest.strip_prefix("iam::")?;
         let (account, rest) = rest.split_once(':')?;
         let name = rest.strip_prefix("role/")?;
-        (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()).then_some(())
+        (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty())
+            .then_some(())
     })();
     if valid.is_none() {
-        bail!("Invalid ARN format for {input}. Expected format: arn:aws:iam::<account-id>:role/<role-name>");
+        bail!(
+            "Invalid ARN format for {input}. Expected format: arn:aws:iam::<account-id>:role/<role-name>"
+        );
     }
     Ok(())
 }
@@ -96,7 +113,10 @@ pub fn check_log_driver(driver: &str) -> anyhow::Result<()> {
 /// updated in place, a new one appended.
 fn merge_named(list: &mut Vec<Value>, pairs: &[(String, String)], value_key: &str) {
     for (name, value) in pairs {
-        match list.iter_mut().find(|item| item.get("name").and_then(Value::as_str) == Some(name)) {
+        match list
+            .iter_mut()
+            .find(|item| item.get("name").and_then(Value::as_str) == Some(name))
+        {
             Some(item) => item[value_key] = Value::String(value.clone()),
             None => list.push(json!({ "name": name, value_key: value })),
         }
@@ -110,7 +130,10 @@ fn merge_map(map: &mut Map<String, Value>, pairs: &[(String, String)]) {
 }
 
 /// The container's list field `key`, created empty when absent.
-fn list_field<'a>(container: &'a mut Map<String, Value>, key: &str) -> anyhow::Result<&'a mut Vec<Value>> {
+fn list_field<'a>(
+    container: &'a mut Map<String, Value>,
+    key: &str,
+) -> anyhow::Result<&'a mut Vec<Value>> {
     container
         .entry(key)
         .or_insert_with(|| Value::Array(Vec::new()))
@@ -118,7 +141,10 @@ fn list_field<'a>(container: &'a mut Map<String, Value>, key: &str) -> anyhow::R
         .with_context(|| format!("the container's {key} is not a list"))
 }
 
-fn object_field<'a>(container: &'a mut Map<String, Value>, key: &str) -> anyhow::Result<&'a mut Map<String, Value>> {
+fn object_field<'a>(
+    container: &'a mut Map<String, Value>,
+    key: &str,
+) -> anyhow::Result<&'a mut Map<String, Value>> {
     container
         .entry(key)
         .or_insert_with(|| Value::Object(Map::new()))
@@ -139,7 +165,10 @@ impl Edits {
                 .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
                 .and_then(Value::as_object_mut)
             else {
-                let names: Vec<&str> = containers.iter().filter_map(|c| c.get("name")?.as_str()).collect();
+                let names: Vec<&str> = containers
+                    .iter()
+                    .filter_map(|c| c.get("name")?.as_str())
+                    .collect();
                 bail!(
                     "Invalid task definition: Could not find container definition with matching name '{name}' (the definition has: {})",
                     names.join(", ")
@@ -156,20 +185,32 @@ impl Edits {
         Ok(())
     }
 
-    fn apply_to_container(&self, container: &mut Map<String, Value>, image: &str) -> anyhow::Result<()> {
+    fn apply_to_container(
+        &self,
+        container: &mut Map<String, Value>,
+        image: &str,
+    ) -> anyhow::Result<()> {
         container.insert("image".into(), Value::String(image.to_owned()));
-        if let Some(command) = &self.command {
-            container.insert("command".into(), json!(command));
-        }
         if let Some(files) = &self.env_files {
-            let files: Vec<Value> = files.iter().map(|f| json!({"value": f, "type": "s3"})).collect();
+            let files: Vec<Value> = files
+                .iter()
+                .map(|f| json!({"value": f, "type": "s3"}))
+                .collect();
             container.insert("environmentFiles".into(), Value::Array(files));
         }
         if !self.environment.is_empty() {
-            merge_named(list_field(container, "environment")?, &self.environment, "value");
+            merge_named(
+                list_field(container, "environment")?,
+                &self.environment,
+                "value",
+            );
         }
         if !self.secrets.is_empty() {
-            merge_named(list_field(container, "secrets")?, &self.secrets, "valueFrom");
+            merge_named(
+                list_field(container, "secrets")?,
+                &self.secrets,
+                "valueFrom",
+            );
         }
         if self.log_driver.is_some() || !self.log_options.is_empty() {
             let log = object_field(container, "logConfiguration")?;
@@ -181,7 +222,13 @@ impl Edits {
             }
         }
         if !self.docker_labels.is_empty() {
-            merge_map(object_field(container, "dockerLabels")?, &self.docker_labels);
+            merge_map(
+                object_field(container, "dockerLabels")?,
+                &self.docker_labels,
+            );
+        }
+        if let Some(command) = &self.command {
+            container.insert("command".into(), json!(command));
         }
         Ok(())
     }
@@ -198,32 +245,59 @@ mod tests {
     #[test]
     fn pairs_split_at_the_first_equals() {
         let pairs = parse_pairs(&lines("A=1\n\n  B=x=y  \nC="), |l| l.to_owned()).expect("valid");
-        assert_eq!(pairs, [("A".into(), "1".into()), ("B".into(), "x=y".into()), ("C".into(), "".into())]);
+        assert_eq!(
+            pairs,
+            [
+                ("A".into(), "1".into()),
+                ("B".into(), "x=y".into()),
+                ("C".into(), "".into())
+            ]
+        );
         let err = parse_pairs(&lines("A=1\nNOVALUE"), |l| format!("bad {l}")).expect_err("no =");
         assert_eq!(err.to_string(), "bad NOVALUE");
     }
 
     #[test]
     fn commands_split_like_a_shell() {
-        assert_eq!(parse_command("npm  start -- --port 80").expect("valid"), ["npm", "start", "--", "--port", "80"]);
-        assert_eq!(parse_command("sh -c 'alembic upgrade head'").expect("valid"), ["sh", "-c", "alembic upgrade head"]);
+        assert_eq!(
+            parse_command("npm  start -- --port 80").expect("valid"),
+            ["npm", "start", "--", "--port", "80"]
+        );
+        assert_eq!(
+            parse_command("sh -c 'alembic upgrade head'").expect("valid"),
+            ["sh", "-c", "alembic upgrade head"]
+        );
         assert!(parse_command("echo 'unclosed").is_err());
     }
 
     #[test]
     fn role_arns_are_checked_like_the_anchor() {
-        for valid in ["arn:aws:iam::123456789012:role/app", "arn:aws-cn:iam::123456789012:role/path/app"] {
+        for valid in [
+            "arn:aws:iam::123456789012:role/app",
+            "arn:aws-cn:iam::123456789012:role/path/app",
+        ] {
             check_role_arn("task-role-arn", valid).expect(valid);
         }
-        for invalid in ["arn:aws:iam::12345:role/app", "arn:aws:s3:::bucket", "arn:aws-x:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/"] {
+        for invalid in [
+            "arn:aws:iam::12345:role/app",
+            "arn:aws:s3:::bucket",
+            "arn:aws-x:iam::123456789012:role/a",
+            "arn:aws:iam::123456789012:role/",
+        ] {
             let err = check_role_arn("task-role-arn", invalid).expect_err(invalid);
-            assert!(err.to_string().starts_with("Invalid ARN format for task-role-arn."));
+            assert!(
+                err.to_string()
+                    .starts_with("Invalid ARN format for task-role-arn.")
+            );
         }
     }
 
     #[test]
     fn container_names_may_not_be_empty() {
-        assert_eq!(parse_container_names("web, sidecar").expect("valid"), ["web", "sidecar"]);
+        assert_eq!(
+            parse_container_names("web, sidecar").expect("valid"),
+            ["web", "sidecar"]
+        );
         assert!(parse_container_names("web,").is_err());
     }
 
@@ -235,7 +309,10 @@ mod tests {
         let edits = Edits {
             images: vec![("web".into(), "new".into())],
             environment: vec![("A".into(), "1".into()), ("B".into(), "2".into())],
-            secrets: vec![("S".into(), "arn:aws:ssm:us-east-1:123456789012:parameter/s".into())],
+            secrets: vec![(
+                "S".into(),
+                "arn:aws:ssm:us-east-1:123456789012:parameter/s".into(),
+            )],
             log_driver: Some("awslogs".into()),
             log_options: vec![("awslogs-group".into(), "/ecs/web".into())],
             docker_labels: vec![("y".into(), "2".into())],
@@ -246,7 +323,7 @@ mod tests {
         edits.apply(&mut doc).expect("applies");
         assert_eq!(
             serde_json::to_string(&doc).expect("json"),
-            r#"{"family":"f","containerDefinitions":[{"name":"web","image":"new","environment":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"dockerLabels":{"x":"1","y":"2"},"command":["run"],"secrets":[{"name":"S","valueFrom":"arn:aws:ssm:us-east-1:123456789012:parameter/s"}],"logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/web"}}}],"taskRoleArn":"arn:aws:iam::123456789012:role/app"}"#
+            r#"{"family":"f","containerDefinitions":[{"name":"web","image":"new","environment":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"dockerLabels":{"x":"1","y":"2"},"secrets":[{"name":"S","valueFrom":"arn:aws:ssm:us-east-1:123456789012:parameter/s"}],"logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/web"}},"command":["run"]}],"taskRoleArn":"arn:aws:iam::123456789012:role/app"}"#
         );
     }
 
@@ -258,6 +335,10 @@ mod tests {
             ..Edits::default()
         };
         let err = edits.apply(&mut doc).expect_err("unknown");
-        assert!(err.to_string().contains("matching name 'api' (the definition has: web, worker)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("matching name 'api' (the definition has: web, worker)"),
+            "{err}"
+        );
     }
 }

@@ -35,12 +35,18 @@ const INPUTS: &[InputSpec] = &[
         "task-definition-family",
         "Family of a registered task definition to start from (its latest revision unless task-definition-revision is set).",
     ),
-    InputSpec::optional("task-definition-revision", "Revision of task-definition-family to start from."),
+    InputSpec::optional(
+        "task-definition-revision",
+        "Revision of task-definition-family to start from.",
+    ),
     InputSpec::optional(
         "container-name",
         "Container whose image is set; several, comma-separated, all get the same image and changes.",
     ),
-    InputSpec::optional("image", "Image for container-name, e.g. the ECR image tagged with the commit SHA."),
+    InputSpec::optional(
+        "image",
+        "Image for container-name, e.g. the ECR image tagged with the commit SHA.",
+    ),
     InputSpec::optional(
         "containers",
         "Several containers with their own images, one `name=image` a line (e.g. app, sidecar, migrations).",
@@ -65,13 +71,19 @@ const INPUTS: &[InputSpec] = &[
         "log-configuration-options",
         "Log driver options, one `key=value` a line (split at the first `=`), merged.",
     ),
-    InputSpec::optional("docker-labels", "Docker labels, one `key=value` a line (split at the first `=`), merged."),
+    InputSpec::optional(
+        "docker-labels",
+        "Docker labels, one `key=value` a line (split at the first `=`), merged.",
+    ),
     InputSpec::optional(
         "command",
         "Command that replaces the container's, split like a shell command line (quotes group words).",
     ),
     InputSpec::optional("task-role-arn", "IAM role ARN the task's containers use."),
-    InputSpec::optional("execution-role-arn", "IAM role ARN ECS uses to pull images and read secrets."),
+    InputSpec::optional(
+        "execution-role-arn",
+        "IAM role ARN ECS uses to pull images and read secrets.",
+    ),
     InputSpec::with_default(
         "pin-image-digest",
         "Resolve each ECR image tag to its digest and render `repository@sha256:…`.",
@@ -142,7 +154,9 @@ pub fn choose_source(
         }));
     }
     if revision.is_some() {
-        bail!("You can't fetch task definition with just revision: Either use task definition file, arn or family name");
+        bail!(
+            "You can't fetch task definition with just revision: Either use task definition file, arn or family name"
+        );
     }
     bail!("Either task definition, task definition arn or task definition family must be provided");
 }
@@ -166,23 +180,32 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
     let mut images = Vec::new();
     match (inputs.get("container-name")?, inputs.get("image")?) {
         (Some(names), Some(image)) => {
-            images.extend(edits::parse_container_names(&names)?.into_iter().map(|n| (n, image.clone())));
+            images.extend(
+                edits::parse_container_names(&names)?
+                    .into_iter()
+                    .map(|n| (n, image.clone())),
+            );
         }
-        (Some(_), None) => bail!("input 'image' is required with 'container-name'"),
-        (None, Some(_)) => bail!("input 'container-name' is required with 'image'"),
+        (Some(_), None) => bail!("Input required and not supplied: image"),
+        (None, Some(_)) => bail!("Input required and not supplied: container-name"),
         (None, None) => {}
     }
     images.extend(edits::parse_pairs(&inputs.list("containers")?, |line| {
         format!("input 'containers': cannot parse '{line}': expected name=image")
     })?);
     if images.is_empty() {
-        bail!("Input required and not supplied: container-name (with image), or containers (name=image lines)");
+        bail!(
+            "Input required and not supplied: container-name (with image), or containers (name=image lines)"
+        );
     }
     let log_driver = inputs.get("log-configuration-log-driver")?;
     if let Some(driver) = &log_driver {
         edits::check_log_driver(driver)?;
     }
-    let roles = [("task-role-arn", inputs.get("task-role-arn")?), ("execution-role-arn", inputs.get("execution-role-arn")?)];
+    let roles = [
+        ("task-role-arn", inputs.get("task-role-arn")?),
+        ("execution-role-arn", inputs.get("execution-role-arn")?),
+    ];
     for (input, arn) in &roles {
         if let Some(arn) = arn {
             edits::check_role_arn(input, arn)?;
@@ -193,20 +216,29 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
     let edits = Edits {
         images,
         environment: edits::parse_pairs(&inputs.list("environment-variables")?, |line| {
-            format!("Cannot parse the environment variable '{line}'. Environment variable pairs must be of the form NAME=value.")
+            format!(
+                "Cannot parse the environment variable '{line}'. Environment variable pairs must be of the form NAME=value."
+            )
         })?,
         env_files: (!env_files.is_empty()).then_some(env_files),
         secrets: edits::parse_pairs(&inputs.list("secrets")?, |line| {
-            format!("Cannot parse the secret '{line}'. Secret pairs must be of the form NAME=valueFrom, where valueFrom is an SSM parameter or a Secrets Manager secret ARN.")
+            format!(
+                "Cannot parse the secret '{line}'. Secret pairs must be of the form NAME=valueFrom, where valueFrom is an SSM parameter or a Secrets Manager secret ARN."
+            )
         })?,
         log_driver,
         log_options: edits::parse_pairs(&inputs.list("log-configuration-options")?, |line| {
-            format!("Can't parse logConfiguration option {line}. Must be in key=value format, one per line")
+            format!(
+                "Can't parse logConfiguration option {line}. Must be in key=value format, one per line"
+            )
         })?,
         docker_labels: edits::parse_pairs(&inputs.list("docker-labels")?, |line| {
             format!("Can't parse docker label {line}. Must be in key=value format, one per line")
         })?,
-        command: inputs.get("command")?.map(|c| edits::parse_command(&c)).transpose()?,
+        command: inputs
+            .get("command")?
+            .map(|c| edits::parse_command(&c))
+            .transpose()?,
         task_role_arn,
         execution_role_arn,
     };
@@ -222,7 +254,11 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     let mut plan = plan(runner)?;
     let console = runner.console();
     let needs_aws = matches!(plan.source, Source::Registered(_)) || plan.pin_digests;
-    let config = if needs_aws { Some(action_aws::load_config(runner).await?) } else { None };
+    let config = if needs_aws {
+        Some(action_aws::load_config(runner).await?)
+    } else {
+        None
+    };
 
     let loaded = match &plan.source {
         Source::File(path) => {
@@ -232,7 +268,9 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
             document::parse_file(&text, path)?
         }
         Source::Registered(name) => {
-            let config = config.as_ref().context("internal error: no AWS configuration")?;
+            let config = config
+                .as_ref()
+                .context("internal error: no AWS configuration")?;
             console.info(&format!("Reading the live task definition {name} from ECS"));
             document::from_describe(ecs::describe(&aws_sdk_ecs::Client::new(config), name).await?)?
         }
@@ -244,17 +282,27 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         ));
     }
     if !loaded.removed_nulls.is_empty() {
-        console.notice(&format!("Removed null values: {}", loaded.removed_nulls.join(", ")));
+        console.notice(&format!(
+            "Removed null values: {}",
+            loaded.removed_nulls.join(", ")
+        ));
     }
 
     let mut digests = BTreeMap::new();
     if plan.pin_digests {
-        let config = config.as_ref().context("internal error: no AWS configuration")?;
+        let config = config
+            .as_ref()
+            .context("internal error: no AWS configuration")?;
         for (container, image) in &mut plan.edits.images {
             let Some(reference) = ecs::EcrImage::parse(image) else {
-                bail!("input 'pin-image-digest': the image '{image}' of container '{container}' is not an ECR image with a tag");
+                bail!(
+                    "input 'pin-image-digest': the image '{image}' of container '{container}' is not an ECR image with a tag"
+                );
             };
-            let regional = config.to_builder().region(aws_sdk_ecr::config::Region::new(reference.region.clone())).build();
+            let regional = config
+                .to_builder()
+                .region(aws_sdk_ecr::config::Region::new(reference.region.clone()))
+                .build();
             let digest = ecs::digest(&aws_sdk_ecr::Client::new(&regional), &reference).await?;
             console.info(&format!("{image} is {digest}"));
             *image = reference.pinned(&digest);
@@ -276,7 +324,10 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         );
     }
 
-    let family = doc["family"].as_str().unwrap_or("task-definition").to_owned();
+    let family = doc["family"]
+        .as_str()
+        .unwrap_or("task-definition")
+        .to_owned();
     let text = document::render(&doc)?;
     let relative = write_rendered(runner, &family, &text)?;
     {
@@ -297,7 +348,13 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
 fn write_rendered(runner: &Runner, family: &str, text: &str) -> anyhow::Result<String> {
     let safe: String = family
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let relative = format!(".task-definitions/{safe}-{suffix}.json");
@@ -305,7 +362,8 @@ fn write_rendered(runner: &Runner, family: &str, text: &str) -> anyhow::Result<S
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&path, format!("{text}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, format!("{text}\n"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(relative)
 }
 
@@ -315,10 +373,16 @@ fn summary(family: &str, path: &str, edits: &Edits, digests: &BTreeMap<String, S
         table.row([
             format!("`{container}`"),
             format!("`{image}`"),
-            digests.get(container).map(|d| format!("`{d}`")).unwrap_or_default(),
+            digests
+                .get(container)
+                .map(|d| format!("`{d}`"))
+                .unwrap_or_default(),
         ]);
     }
-    format!("### render-taskdef: `{family}`\n\nWritten to `{path}`.\n\n{}\n", table.to_markdown())
+    format!(
+        "### render-taskdef: `{family}`\n\nWritten to `{path}`.\n\n{}\n",
+        table.to_markdown()
+    )
 }
 
 #[cfg(test)]
@@ -328,12 +392,34 @@ mod tests {
     #[test]
     fn sources_in_the_anchors_order() {
         let s = |v: &str| Some(v.to_owned());
-        assert_eq!(choose_source(s("td.json"), s("arn"), s("fam"), s("3")).expect("file"), Source::File("td.json".into()));
-        assert_eq!(choose_source(None, s("arn"), s("fam"), None).expect("arn"), Source::Registered("arn".into()));
-        assert_eq!(choose_source(None, None, s("fam"), s("10")).expect("family"), Source::Registered("fam:10".into()));
-        assert_eq!(choose_source(None, None, s("fam"), None).expect("family"), Source::Registered("fam".into()));
-        assert!(choose_source(None, None, None, s("10")).expect_err("revision").to_string().starts_with("You can't fetch"));
-        assert!(choose_source(None, None, None, None).expect_err("none").to_string().starts_with("Either task definition"));
+        assert_eq!(
+            choose_source(s("td.json"), s("arn"), s("fam"), s("3")).expect("file"),
+            Source::File("td.json".into())
+        );
+        assert_eq!(
+            choose_source(None, s("arn"), s("fam"), None).expect("arn"),
+            Source::Registered("arn".into())
+        );
+        assert_eq!(
+            choose_source(None, None, s("fam"), s("10")).expect("family"),
+            Source::Registered("fam:10".into())
+        );
+        assert_eq!(
+            choose_source(None, None, s("fam"), None).expect("family"),
+            Source::Registered("fam".into())
+        );
+        assert!(
+            choose_source(None, None, None, s("10"))
+                .expect_err("revision")
+                .to_string()
+                .starts_with("You can't fetch")
+        );
+        assert!(
+            choose_source(None, None, None, None)
+                .expect_err("none")
+                .to_string()
+                .starts_with("Either task definition")
+        );
         assert!(choose_source(None, None, s("fam"), s("x")).is_err());
     }
 }

@@ -120,7 +120,9 @@ impl Model {
         MODEL_CELL
             .get_or_init(|| Model::parse(MODEL).map_err(|e| format!("{e:#}")))
             .as_ref()
-            .map_err(|e| anyhow::anyhow!("internal error: the task definition model is invalid: {e}"))
+            .map_err(|e| {
+                anyhow::anyhow!("internal error: the task definition model is invalid: {e}")
+            })
     }
 
     fn parse(text: &str) -> anyhow::Result<Model> {
@@ -130,7 +132,11 @@ impl Model {
         for (name, shape) in doc["shapes"].as_object().context("model.json: shapes")? {
             let required = shape["required"]
                 .as_array()
-                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let fields = shape["fields"]
                 .as_object()
@@ -180,7 +186,9 @@ impl Model {
                 };
                 for (key, entry) in map {
                     match shape.fields.iter().find(|(field, _)| field == key) {
-                        Some((_, field_type)) => self.check(entry, field_type, &join(path, key), problems),
+                        Some((_, field_type)) => {
+                            self.check(entry, field_type, &join(path, key), problems)
+                        }
                         None => problems.push(Problem {
                             path: join(path, key),
                             message: unknown_field_message(key, shape),
@@ -214,7 +222,12 @@ fn unknown_field_message(key: &str, shape: &Shape) -> String {
     let closest = shape
         .fields
         .iter()
-        .map(|(field, _)| (strsim::jaro_winkler(&key.to_lowercase(), &field.to_lowercase()), field))
+        .map(|(field, _)| {
+            (
+                strsim::jaro_winkler(&key.to_lowercase(), &field.to_lowercase()),
+                field,
+            )
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .filter(|(score, _)| *score >= 0.85);
     match closest {

@@ -93,6 +93,8 @@ pub struct Call {
     pub access_key: String,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
+    /// The request body, as text.
+    pub body: String,
 }
 
 #[derive(Debug, Default)]
@@ -192,6 +194,7 @@ impl ProxyState {
                 .to_owned(),
             operation,
             fault,
+            body: request.body_text(),
         });
         fault
     }
