@@ -190,9 +190,14 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         (None, Some(_)) => bail!("Input required and not supplied: container-name"),
         (None, None) => {}
     }
-    images.extend(edits::parse_pairs(&inputs.list("containers")?, |line| {
+    let listed = edits::parse_pairs(&inputs.list("containers")?, |line| {
         format!("input 'containers': cannot parse '{line}': expected name=image")
-    })?);
+    })?;
+    images.extend(
+        listed
+            .into_iter()
+            .map(|(name, image)| (name.trim().to_owned(), image.trim().to_owned())),
+    );
     if images.is_empty() {
         bail!(
             "Input required and not supplied: container-name (with image), or containers (name=image lines)"
