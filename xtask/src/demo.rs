@@ -14,6 +14,33 @@ use crate::tools::Tools;
 
 /// The ECR repository of the demo's backend service.
 const REPOSITORY: &str = "demo-backend";
+/// The backend's task definition family.
+const FAMILY: &str = "demo-backend";
+
+/// Registers the backend's task definition, as the infrastructure code would have.
+async fn register_live_family(endpoint: &str) -> anyhow::Result<()> {
+    let config = Emulator::sdk_config(endpoint).await;
+    let definition = serde_json::json!({
+        "family": FAMILY,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "512",
+        "memory": "1024",
+        "executionRoleArn": "arn:aws:iam::123456789012:role/demo-backend-execution",
+        "containerDefinitions": [{
+            "name": "api",
+            "image": "placeholder",
+            "essential": true,
+            "portMappings": [{"containerPort": 8000, "protocol": "tcp"}],
+            "environment": [{"name": "DATABASE_HOST", "value": "db.internal"}],
+            "secrets": [{"name": "DATABASE_PASSWORD", "valueFrom": "/demo/backend/database-password"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": "/ecs/demo-backend", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "api"}}
+        }]
+    });
+    render_taskdef::ecs::register(&aws_sdk_ecs::Client::new(&config), &definition).await?;
+    Ok(())
+}
 
 /// The monorepo's filters, as the user's pipeline gates its deploys: shared paths deploy both.
 const FILTERS: &str = "\
@@ -91,6 +118,27 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
             .input("tags", "latest")
             .run()?;
         report(&tagged)?;
+
+        cmd::step(
+            "backend: render-taskdef renders the live task definition with this image, pinned by digest",
+        );
+        runtime.block_on(register_live_family(emulator.endpoint()))?;
+        println!("(The live family {FAMILY} stands for what the infrastructure code registered.)");
+        let rendered = action("render-taskdef")?
+            .input("task-definition-family", FAMILY)
+            .input("container-name", "api")
+            .input(
+                "image",
+                &format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:{sha}"),
+            )
+            .input("pin-image-digest", "true")
+            .input("environment-variables", &format!("GIT_SHA={sha}"))
+            .run()?;
+        report(&rendered)?;
+        println!(
+            "The deploy step reads {} from the workspace.",
+            rendered.output("task-definition")
+        );
     }
 
     println!("\nDemo finished: every step ran through the runner contract against the emulator.");

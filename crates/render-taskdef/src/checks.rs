@@ -30,13 +30,13 @@ pub fn check(document: &Value) -> Vec<Problem> {
     let mut names = HashSet::new();
     for (i, container) in containers.iter().enumerate() {
         let path = format!("containerDefinitions[{i}]");
-        if let Some(name) = container["name"].as_str() {
-            if !names.insert(name) {
-                problems.push(problem(
-                    &format!("{path}.name"),
-                    format!("duplicate container name '{name}'"),
-                ));
-            }
+        if let Some(name) = container["name"].as_str()
+            && !names.insert(name)
+        {
+            problems.push(problem(
+                &format!("{path}.name"),
+                format!("duplicate container name '{name}'"),
+            ));
         }
         awslogs_group(container, &path, &mut problems);
         plain_and_secret(container, &path, &mut problems);

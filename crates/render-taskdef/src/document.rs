@@ -56,21 +56,21 @@ pub fn from_describe(answer: Value) -> anyhow::Result<Loaded> {
     prepare(definition, tags)
 }
 
-fn prepare(value: Value, tags: Option<Value>) -> anyhow::Result<Loaded> {
+/// Makes a parsed definition registrable (see [`parse_file`]).
+pub fn prepare(value: Value, tags: Option<Value>) -> anyhow::Result<Loaded> {
     let Value::Object(mut map) = value else {
         bail!(
             "Invalid task definition format: containerDefinitions section is not present or is not an array"
         );
     };
     // Saved `aws ecs describe-task-definition` output: the definition is wrapped.
-    if !map.contains_key("containerDefinitions") {
-        if let Some(Value::Object(inner)) = map.get("taskDefinition").cloned() {
-            let wrapped_tags = map.get("tags").cloned();
-            map = inner;
-            if let Some(tags) = wrapped_tags.filter(|t| t.as_array().is_some_and(|a| !a.is_empty()))
-            {
-                map.insert("tags".into(), tags);
-            }
+    if !map.contains_key("containerDefinitions")
+        && let Some(Value::Object(inner)) = map.get("taskDefinition").cloned()
+    {
+        let wrapped_tags = map.get("tags").cloned();
+        map = inner;
+        if let Some(tags) = wrapped_tags.filter(|t| t.as_array().is_some_and(|a| !a.is_empty())) {
+            map.insert("tags".into(), tags);
         }
     }
     if !map.get("containerDefinitions").is_some_and(Value::is_array) {

@@ -80,8 +80,12 @@ fn run_file_case(case: &Value) -> Result<(), String> {
             let written: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?)
                     .map_err(|e| e.to_string())?;
-            // Same keys, same values, same order.
-            if written.to_string() != definition.to_string() {
+            // Same keys, same values, same order (`Value` equality ignores the order).
+            let (ours, anchor) = (
+                serde_json::to_string(&written).ok(),
+                serde_json::to_string(&definition).ok(),
+            );
+            if ours != anchor {
                 return Err(format!(
                     "{name}:\n ours:   {written}\n anchor: {definition}"
                 ));

@@ -38,10 +38,18 @@ fn modified(change: impl Fn(&mut Value)) -> String {
     definition.to_string()
 }
 
+/// What is tried, the definition file, the inputs changed, and the error expected.
+type BadInput = (
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
 #[test]
 fn bad_inputs_are_named_errors_and_write_nothing() {
     let base = base_definition().to_string();
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<BadInput> = vec![
         (
             "invalid JSON",
             "{\n  \"family\": \"web\",\n}".into(),

@@ -22,6 +22,10 @@ const ACTIONS: &[Entry] = &[
         main: paths_filter::main,
     },
     Entry {
+        spec: &render_taskdef::SPEC,
+        main: render_taskdef::main,
+    },
+    Entry {
         spec: &ecr_tag::SPEC,
         main: ecr_tag::main,
     },

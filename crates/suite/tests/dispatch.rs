@@ -15,7 +15,7 @@ fn lists_actions_and_dispatches_help() {
     assert!(
         listing
             .stdout
-            .contains("  ecr-tag       Check that an image tag exists in ECR"),
+            .contains("  ecr-tag         Check that an image tag exists in ECR"),
         "{}",
         listing.stdout
     );
@@ -41,7 +41,7 @@ fn unknown_action_or_no_action_fails() {
     let errors = unknown.assert_failure();
     assert_eq!(
         errors,
-        ["unknown action 'deploy'; the suite has: paths-filter, ecr-tag"]
+        ["unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag"]
     );
     let none = ActionRun::new(BIN).expect("runner").run().expect("run");
     assert_eq!(none.code, 1);
