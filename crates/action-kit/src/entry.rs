@@ -69,6 +69,18 @@ impl Runner {
             .set(&self.console, FileCommand::Output, name, value)?)
     }
 
+    /// Sets several step outputs in one write.
+    pub fn set_outputs(&self, outputs: &[(String, String)]) -> anyhow::Result<()> {
+        for (name, _) in outputs {
+            if !self.spec.dynamic_outputs && !self.spec.outputs.iter().any(|o| o.name == name) {
+                anyhow::bail!("internal error: output '{name}' is not declared by this action");
+            }
+        }
+        Ok(self
+            .files
+            .set_all(&self.console, FileCommand::Output, outputs)?)
+    }
+
     /// Exports a variable to later steps of the job.
     pub fn export_env(&self, name: &str, value: &str) -> anyhow::Result<()> {
         Ok(self

@@ -125,6 +125,20 @@ impl FileCommands {
         self.append(console, command, &entry)
     }
 
+    /// Appends several key/value pairs in one write.
+    pub fn set_all(
+        &self,
+        console: &Console,
+        command: FileCommand,
+        pairs: &[(String, String)],
+    ) -> Result<(), FileCommandError> {
+        let mut text = String::new();
+        for (key, value) in pairs {
+            text.push_str(&key_value_entry(command, key, value)?);
+        }
+        self.append(console, command, &text)
+    }
+
     /// Appends Markdown to the job summary.
     pub fn append_summary(
         &self,

@@ -38,10 +38,10 @@ pub struct Report<'a> {
 pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
     let console = runner.console();
     let names: HashSet<&str> = report.filters.iter().map(|f| f.name.as_str()).collect();
-    let mut output_units = 0usize;
+    let mut outputs: Vec<(String, String)> = Vec::new();
     let mut set = |name: &str, value: &str| -> anyhow::Result<()> {
-        output_units += name.encode_utf16().count() + value.encode_utf16().count();
-        runner.set_output(name, value)
+        outputs.push((name.to_owned(), value.to_owned()));
+        Ok(())
     };
     let mut changed = Vec::new();
     console.info("Results:");
@@ -98,6 +98,11 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
             set("all_changed_files", &list)?;
         }
     }
+    let output_units: usize = outputs
+        .iter()
+        .map(|(k, v)| k.encode_utf16().count() + v.encode_utf16().count())
+        .sum();
+    runner.set_outputs(&outputs)?;
     if output_units > OUTPUT_WARNING_UNITS {
         console.warning(&format!(
             "The outputs of this step are {output_units} UTF-16 units long; GitHub keeps at most 1 MB of outputs per job. \
