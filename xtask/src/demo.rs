@@ -17,6 +17,13 @@ const REPOSITORY: &str = "demo-backend";
 /// The backend's task definition family.
 const FAMILY: &str = "demo-backend";
 
+/// Registers a rendered task definition file; returns the new revision's ARN.
+async fn register_rendered(endpoint: &str, file: &Path) -> anyhow::Result<String> {
+    let config = Emulator::sdk_config(endpoint).await;
+    let document: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
+    render_taskdef::ecs::register(&aws_sdk_ecs::Client::new(&config), &document).await
+}
+
 /// Registers the backend's task definition, as the infrastructure code would have.
 async fn register_live_family(endpoint: &str) -> anyhow::Result<()> {
     let config = Emulator::sdk_config(endpoint).await;
@@ -135,10 +142,16 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
             .input("environment-variables", &format!("GIT_SHA={sha}"))
             .run()?;
         report(&rendered)?;
+
+        cmd::step("backend: register the rendered file (the deploy action's first step)");
+        let arn = runtime.block_on(register_rendered(
+            emulator.endpoint(),
+            &repo.dir().join(rendered.output("task-definition")),
+        ))?;
         println!(
-            "The deploy step reads {} from the workspace.",
-            rendered.output("task-definition")
+            "The ecs-deploy action does not exist yet; its first step, RegisterTaskDefinition of the"
         );
+        println!("rendered file, is run here directly, through the same code it will use: {arn}");
     }
 
     println!("\nDemo finished: every step ran through the runner contract against the emulator.");
