@@ -1,0 +1,65 @@
+//! When to ask ECS again while waiting: quickly at first, then backing off to a ceiling that
+//! stays far below ECS's API rate limits (DescribeServices: 20 per second sustained).
+
+use std::time::Duration;
+
+/// The delays between polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The first delay.
+    pub first: Duration,
+    /// The longest delay.
+    pub ceiling: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_secs(5),
+            ceiling: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before poll number `attempt` (0-based): doubling from `first`, capped.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
+        self.first.saturating_mul(factor).min(self.ceiling)
+    }
+
+    /// How many polls fit in `timeout`.
+    pub fn polls_within(&self, timeout: Duration) -> u32 {
+        let mut spent = Duration::ZERO;
+        let mut polls = 0;
+        while polls < 100_000 {
+            spent += self.delay(polls);
+            if spent > timeout {
+                break;
+            }
+            polls += 1;
+        }
+        polls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_up_to_the_ceiling() {
+        let backoff = Backoff::default();
+        let delays: Vec<u64> = (0..6).map(|a| backoff.delay(a).as_secs()).collect();
+        assert_eq!(delays, [5, 10, 20, 30, 30, 30]);
+        assert_eq!(backoff.delay(u32::MAX), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn counts_the_polls_of_a_timeout() {
+        let backoff = Backoff::default();
+        // 5 + 10 + 20 = 35 s, then 30 s each: 10 minutes hold 3 + 18 polls.
+        assert_eq!(backoff.polls_within(Duration::from_secs(600)), 21);
+        assert_eq!(backoff.polls_within(Duration::from_secs(4)), 0);
+    }
+}
