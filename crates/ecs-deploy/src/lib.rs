@@ -3,9 +3,13 @@
 //!
 //! Work in progress. This crate holds the decisions, free of I/O, so each is tested without a
 //! server: how a rollout stands from DescribeServices answers ([`rollout`]), when to poll next
-//! ([`backoff`]), and what smoke checks ask and whether an answer passes ([`smoke`]). The
-//! action around them (inputs, SDK calls, waiting, rolling back) comes next.
+//! ([`backoff`]), and what smoke checks ask and whether an answer passes ([`smoke`]); the
+//! waiter ([`wait`]) polls ECS through the [`services::Services`] trait, which the SDK
+//! implements and tests script. The action around them (inputs, register, update, run-task,
+//! smoke requests, the rollback itself) comes next.
 
 pub mod backoff;
 pub mod rollout;
+pub mod services;
 pub mod smoke;
+pub mod wait;

@@ -1,0 +1,100 @@
+//! Reading a service's state from ECS: the one call the rollout waiter makes, behind a trait so
+//! the waiter is tested against scripted answers as well as against the emulator.
+
+use std::future::Future;
+
+use anyhow::{Context as _, bail};
+
+use crate::rollout::{Deployment, RolloutState, ServiceEvent, ServiceState};
+
+/// Where the waiter reads a service's state.
+pub trait Services {
+    /// DescribeServices of one service.
+    fn describe(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> impl Future<Output = anyhow::Result<ServiceState>> + Send;
+}
+
+/// The real ECS, through the SDK.
+#[derive(Debug, Clone)]
+pub struct SdkServices {
+    client: aws_sdk_ecs::Client,
+}
+
+impl SdkServices {
+    /// Over an SDK client.
+    pub fn new(client: aws_sdk_ecs::Client) -> Self {
+        Self { client }
+    }
+}
+
+impl Services for SdkServices {
+    async fn describe(&self, cluster: &str, service: &str) -> anyhow::Result<ServiceState> {
+        let answer = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+            .map_err(|e| {
+                let e = e.into_service_error();
+                if e.is_cluster_not_found_exception() {
+                    anyhow::anyhow!("ECS cluster '{cluster}' does not exist")
+                } else {
+                    anyhow::Error::new(e).context(format!("cannot describe service '{service}'"))
+                }
+            })?;
+        if let Some(failure) = answer.failures().first() {
+            bail!(
+                "service '{service}' in cluster '{cluster}' is {}",
+                failure.reason().unwrap_or("unavailable")
+            );
+        }
+        let found = answer
+            .services()
+            .first()
+            .with_context(|| format!("ECS returned nothing for service '{service}'"))?;
+        Ok(state_of(found))
+    }
+}
+
+/// The parts of an SDK `Service` the waiter decides on.
+pub fn state_of(service: &aws_sdk_ecs::types::Service) -> ServiceState {
+    let deployments = service
+        .deployments()
+        .iter()
+        .map(|d| Deployment {
+            id: d.id().unwrap_or_default().to_owned(),
+            status: d.status().unwrap_or_default().to_owned(),
+            task_definition: d.task_definition().unwrap_or_default().to_owned(),
+            rollout_state: d
+                .rollout_state()
+                .and_then(|r| RolloutState::parse(r.as_str())),
+            rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
+            desired: d.desired_count(),
+            running: d.running_count(),
+            pending: d.pending_count(),
+            failed_tasks: d.failed_tasks(),
+        })
+        .collect();
+    let events = service
+        .events()
+        .iter()
+        .map(|e| ServiceEvent {
+            id: e.id().unwrap_or_default().to_owned(),
+            message: e.message().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    ServiceState {
+        status: service.status().unwrap_or_default().to_owned(),
+        deployments,
+        events,
+        circuit_breaker_rollback: service
+            .deployment_configuration()
+            .and_then(|c| c.deployment_circuit_breaker())
+            .is_some_and(|cb| cb.rollback()),
+    }
+}
