@@ -9,7 +9,11 @@
 //! smoke requests, the rollback itself) comes next.
 
 pub mod backoff;
+pub mod deploy;
 pub mod rollout;
+#[cfg(test)]
+mod scripted;
 pub mod services;
 pub mod smoke;
+pub mod smoke_http;
 pub mod wait;

@@ -64,6 +64,8 @@ pub struct ServiceEvent {
 pub struct ServiceState {
     /// `ACTIVE`, `DRAINING` or `INACTIVE`.
     pub status: String,
+    /// The task definition the service is set to.
+    pub task_definition: String,
     /// The deployments.
     pub deployments: Vec<Deployment>,
     /// Recent events, newest first.
@@ -247,6 +249,7 @@ mod tests {
     fn service(deployments: Vec<Deployment>, rollback: bool) -> ServiceState {
         ServiceState {
             status: "ACTIVE".into(),
+            task_definition: NEW.into(),
             deployments,
             events: Vec::new(),
             circuit_breaker_rollback: rollback,

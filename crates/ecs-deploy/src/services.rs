@@ -1,5 +1,6 @@
-//! Reading a service's state from ECS: the one call the rollout waiter makes, behind a trait so
-//! the waiter is tested against scripted answers as well as against the emulator.
+//! The ECS calls of a deploy (read a service, register a task definition, update the service),
+//! behind a trait, so the deploy and the waiter are tested against scripted answers as well as
+//! against the emulator through the SDK.
 
 use std::future::Future;
 
@@ -7,7 +8,22 @@ use anyhow::{Context as _, bail};
 
 use crate::rollout::{Deployment, RolloutState, ServiceEvent, ServiceState};
 
-/// Where the waiter reads a service's state.
+/// What an UpdateService call changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceUpdate {
+    /// The task definition ARN to run.
+    pub task_definition: String,
+    /// Start new tasks even when the definition is the same.
+    pub force_new_deployment: bool,
+    /// A new desired count.
+    pub desired_count: Option<i32>,
+    /// `enableECSManagedTags`.
+    pub enable_ecs_managed_tags: Option<bool>,
+    /// `propagateTags`: `SERVICE`, `TASK_DEFINITION` or `NONE`.
+    pub propagate_tags: Option<String>,
+}
+
+/// The ECS calls a deploy makes.
 pub trait Services {
     /// DescribeServices of one service.
     fn describe(
@@ -15,6 +31,20 @@ pub trait Services {
         cluster: &str,
         service: &str,
     ) -> impl Future<Output = anyhow::Result<ServiceState>> + Send;
+
+    /// UpdateService.
+    fn update(
+        &self,
+        cluster: &str,
+        service: &str,
+        update: &ServiceUpdate,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// RegisterTaskDefinition of a JSON document; returns the new ARN.
+    fn register(
+        &self,
+        document: &serde_json::Value,
+    ) -> impl Future<Output = anyhow::Result<String>> + Send;
 }
 
 /// The real ECS, through the SDK.
@@ -59,6 +89,42 @@ impl Services for SdkServices {
             .with_context(|| format!("ECS returned nothing for service '{service}'"))?;
         Ok(state_of(found))
     }
+
+    async fn update(
+        &self,
+        cluster: &str,
+        service: &str,
+        update: &ServiceUpdate,
+    ) -> anyhow::Result<()> {
+        self.client
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .task_definition(&update.task_definition)
+            .force_new_deployment(update.force_new_deployment)
+            .set_desired_count(update.desired_count)
+            .set_enable_ecs_managed_tags(update.enable_ecs_managed_tags)
+            .set_propagate_tags(
+                update
+                    .propagate_tags
+                    .as_deref()
+                    .map(aws_sdk_ecs::types::PropagateTags::from),
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| {
+                format!(
+                    "cannot update service '{service}' to {}",
+                    update.task_definition
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn register(&self, document: &serde_json::Value) -> anyhow::Result<String> {
+        render_taskdef::ecs::register(&self.client, document).await
+    }
 }
 
 /// The parts of an SDK `Service` the waiter decides on.
@@ -90,6 +156,7 @@ pub fn state_of(service: &aws_sdk_ecs::types::Service) -> ServiceState {
         .collect();
     ServiceState {
         status: service.status().unwrap_or_default().to_owned(),
+        task_definition: service.task_definition().unwrap_or_default().to_owned(),
         deployments,
         events,
         circuit_breaker_rollback: service

@@ -106,53 +106,22 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
+    use std::sync::{Mutex, PoisonError};
 
     use super::*;
-    use crate::rollout::{Deployment, RolloutState, ServiceState};
-
-    const NEW: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:8";
-
-    /// Scripted DescribeServices answers, shaped as the ECS API reference documents them.
-    struct Scripted(Mutex<VecDeque<anyhow::Result<ServiceState>>>);
-
-    impl Services for Scripted {
-        async fn describe(&self, _: &str, _: &str) -> anyhow::Result<ServiceState> {
-            let mut answers = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            answers
-                .pop_front()
-                .unwrap_or_else(|| Err(anyhow::anyhow!("script ended")))
-        }
-    }
+    use crate::rollout::{RolloutState, ServiceState};
+    use crate::scripted::{NEW, ScriptedEcs, service};
 
     fn state(rollout: RolloutState, running: i32, events: &[(&str, &str)]) -> ServiceState {
-        ServiceState {
-            status: "ACTIVE".into(),
-            deployments: vec![Deployment {
-                id: "ecs-svc/1".into(),
-                status: "PRIMARY".into(),
-                task_definition: NEW.into(),
-                rollout_state: Some(rollout),
-                rollout_state_reason: (rollout == RolloutState::Failed)
-                    .then(|| "tasks failed to start".into()),
-                desired: 2,
-                running,
-                pending: 2 - running,
-                failed_tasks: 0,
-            }],
-            events: events
-                .iter()
-                .map(|(id, m)| ServiceEvent {
-                    id: (*id).into(),
-                    message: (*m).into(),
-                })
-                .collect(),
-            circuit_breaker_rollback: false,
-        }
+        let mut state = service(NEW, NEW, Some(rollout), running);
+        state.events = events
+            .iter()
+            .map(|(id, m)| ServiceEvent {
+                id: (*id).into(),
+                message: (*m).into(),
+            })
+            .collect();
+        state
     }
 
     fn watch() -> Watch<'static> {
@@ -171,17 +140,14 @@ mod tests {
     async fn run(
         answers: Vec<anyhow::Result<ServiceState>>,
     ) -> (anyhow::Result<Assessment>, Vec<Progress>, Vec<Duration>) {
-        let services = Scripted(Mutex::new(answers.into()));
+        let services = ScriptedEcs::new(answers);
         let slept = Mutex::new(Vec::new());
         let mut seen = Vec::new();
         let result = wait_for_rollout(
             &services,
             &watch(),
             |d| {
-                slept
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(d);
+                slept.lock().unwrap_or_else(PoisonError::into_inner).push(d);
                 async {}
             },
             |p| seen.push(p),

@@ -1,0 +1,288 @@
+//! One deploy, start to end: record the running revision, register the new one, update the
+//! service, wait on the rollout, smoke-check, and roll back when anything failed. Generic over
+//! the ECS calls and the smoke runner, so every path is tested with scripted answers.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::Value;
+
+use crate::backoff::Backoff;
+use crate::rollout::{AfterRollout, Assessment, after_rollout};
+use crate::services::{ServiceUpdate, Services};
+use crate::smoke::SmokeCheck;
+use crate::smoke_http::SmokeRunner;
+use crate::wait::{Progress, Watch, wait_for_rollout};
+
+/// What to deploy and how.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The cluster.
+    pub cluster: String,
+    /// The service; without one, the task definition is only registered.
+    pub service: Option<String>,
+    /// The task definition (a RegisterTaskDefinition input).
+    pub document: Value,
+    /// Update options (the task definition is filled in).
+    pub update: ServiceUpdate,
+    /// Wait for the rollout, with this backoff and timeout.
+    pub wait: Option<(Backoff, Duration)>,
+    /// Smoke checks after the rollout completed.
+    pub checks: Vec<SmokeCheck>,
+    /// Deadline of all smoke checks together.
+    pub smoke_deadline: Duration,
+    /// Roll back automatically.
+    pub rollback: bool,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The registered task definition.
+    pub task_definition_arn: String,
+    /// What the service ran before.
+    pub previous: Option<String>,
+    /// How the rollout ended (when waited for).
+    pub assessment: Option<Assessment>,
+    /// The failed smoke check, if any.
+    pub smoke_failure: Option<String>,
+    /// The decision after the rollout.
+    pub after: AfterRollout,
+    /// How the rollback's own rollout ended, when there was one.
+    pub rollback: Option<Assessment>,
+}
+
+/// Runs the deploy.
+pub async fn deploy<S, K, Sleep, F>(
+    services: &S,
+    smoke: &K,
+    plan: &Plan,
+    mut sleep: Sleep,
+    mut progress: impl FnMut(Progress),
+) -> anyhow::Result<Outcome>
+where
+    S: Services,
+    K: SmokeRunner,
+    Sleep: FnMut(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let cluster = plan.cluster.as_str();
+    let previous = match &plan.service {
+        Some(service) => {
+            let state = services.describe(cluster, service).await?;
+            if state.status != "ACTIVE" {
+                bail!("service '{service}' is {}, not ACTIVE", state.status);
+            }
+            Some(state.task_definition).filter(|td| !td.is_empty())
+        }
+        None => None,
+    };
+    let arn = services.register(&plan.document).await?;
+    let mut outcome = Outcome {
+        task_definition_arn: arn.clone(),
+        previous: previous.clone(),
+        assessment: None,
+        smoke_failure: None,
+        after: AfterRollout::Done,
+        rollback: None,
+    };
+    let Some(service) = &plan.service else {
+        return Ok(outcome);
+    };
+    let update = ServiceUpdate {
+        task_definition: arn.clone(),
+        ..plan.update.clone()
+    };
+    if let Err(error) = services.update(cluster, service, &update).await {
+        // The call may have been applied before the connection broke: look before deciding.
+        let state = services.describe(cluster, service).await?;
+        if state.task_definition != arn {
+            return Err(error);
+        }
+    }
+    let Some((backoff, timeout)) = plan.wait else {
+        return Ok(outcome);
+    };
+    let watch = Watch {
+        cluster,
+        service,
+        target: &arn,
+        backoff,
+        timeout,
+    };
+    let assessment = wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?;
+    if assessment == Assessment::Completed && !plan.checks.is_empty() {
+        outcome.smoke_failure = smoke.run(&plan.checks, plan.smoke_deadline).await;
+    }
+    outcome.after = after_rollout(
+        &assessment,
+        outcome.smoke_failure.as_deref(),
+        previous.as_deref(),
+        plan.rollback,
+    );
+    outcome.assessment = Some(assessment);
+    if let AfterRollout::RollBackTo(to) = &outcome.after {
+        let back = ServiceUpdate {
+            task_definition: to.clone(),
+            ..ServiceUpdate::default()
+        };
+        services.update(cluster, service, &back).await?;
+        let watch = Watch {
+            target: to,
+            ..watch
+        };
+        outcome.rollback =
+            Some(wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?);
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::RolloutState::{Completed, Failed, InProgress};
+    use crate::scripted::{NEW, OLD, ScriptedEcs, service};
+
+    /// Smoke checks that answer as told.
+    struct FixedSmoke(Option<&'static str>);
+
+    impl SmokeRunner for FixedSmoke {
+        async fn run(&self, _: &[SmokeCheck], _: Duration) -> Option<String> {
+            self.0.map(str::to_owned)
+        }
+    }
+
+    fn plan(service: Option<&str>) -> Plan {
+        Plan {
+            cluster: "prod".into(),
+            service: service.map(str::to_owned),
+            document: serde_json::json!({"family": "api", "containerDefinitions": [{"name": "api", "image": "x"}]}),
+            update: ServiceUpdate::default(),
+            wait: Some((Backoff::default(), Duration::from_secs(600))),
+            checks: crate::smoke::parse_checks(&[
+                "GET https://api.example.com/healthz 200".to_owned()
+            ])
+            .unwrap_or_default(),
+            smoke_deadline: Duration::from_secs(60),
+            rollback: true,
+        }
+    }
+
+    async fn run(
+        ecs: &ScriptedEcs,
+        smoke: Option<&'static str>,
+        plan: &Plan,
+    ) -> anyhow::Result<Outcome> {
+        deploy(ecs, &FixedSmoke(smoke), plan, |_| async {}, |_| {}).await
+    }
+
+    #[tokio::test]
+    async fn a_good_deploy_records_the_previous_revision() {
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(InProgress), 1)),
+            Ok(service(NEW, NEW, Some(Completed), 2)),
+        ]);
+        let outcome = run(&ecs, None, &plan(Some("api"))).await.expect("deployed");
+        assert_eq!(outcome.previous.as_deref(), Some(OLD));
+        assert_eq!(outcome.task_definition_arn, NEW);
+        assert_eq!(outcome.after, AfterRollout::Done);
+        assert_eq!(ecs.updates(), [NEW]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_rollout_is_rolled_back_and_waited_for() {
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(Failed), 0)),
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+        ]);
+        let outcome = run(&ecs, None, &plan(Some("api"))).await.expect("deployed");
+        assert_eq!(outcome.after, AfterRollout::RollBackTo(OLD.into()));
+        assert_eq!(outcome.rollback, Some(Assessment::Completed));
+        assert_eq!(ecs.updates(), [NEW, OLD]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_smoke_check_rolls_back() {
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(Completed), 2)),
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+        ]);
+        let outcome = run(
+            &ecs,
+            Some("GET https://api.example.com/healthz: status 500, expected 200"),
+            &plan(Some("api")),
+        )
+        .await
+        .expect("deployed");
+        assert_eq!(
+            outcome.smoke_failure.as_deref(),
+            Some("GET https://api.example.com/healthz: status 500, expected 200")
+        );
+        assert_eq!(ecs.updates(), [NEW, OLD]);
+    }
+
+    #[tokio::test]
+    async fn an_ecs_rollback_is_not_repeated() {
+        let mut rolled_back = service(OLD, OLD, Some(InProgress), 1);
+        rolled_back.circuit_breaker_rollback = true;
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(rolled_back),
+        ]);
+        let outcome = run(&ecs, None, &plan(Some("api"))).await.expect("deployed");
+        assert_eq!(outcome.after, AfterRollout::AlreadyRolledBack(OLD.into()));
+        assert_eq!(ecs.updates(), [NEW], "no second rollback");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_update_is_checked_before_deciding() {
+        // The update went through before the connection broke: the re-read shows it.
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(InProgress), 0)),
+            Ok(service(NEW, NEW, Some(Completed), 2)),
+        ]);
+        *ecs.failing_updates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = 1;
+        let outcome = run(&ecs, None, &plan(Some("api"))).await.expect("deployed");
+        assert_eq!(outcome.after, AfterRollout::Done);
+        // It did not: the error stands, nothing else is done.
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+        ]);
+        *ecs.failing_updates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = 1;
+        let error = run(&ecs, None, &plan(Some("api")))
+            .await
+            .expect_err("not applied");
+        assert!(error.to_string().contains("connection closed"), "{error}");
+        assert_eq!(ecs.updates(), [NEW]);
+    }
+
+    #[tokio::test]
+    async fn without_a_service_it_only_registers_and_rollback_can_be_off() {
+        let ecs = ScriptedEcs::new(Vec::new());
+        let outcome = run(&ecs, None, &plan(None)).await.expect("registered");
+        assert_eq!(outcome.task_definition_arn, NEW);
+        assert!(ecs.updates().is_empty());
+
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(Failed), 0)),
+        ]);
+        let mut no_rollback = plan(Some("api"));
+        no_rollback.rollback = false;
+        let outcome = run(&ecs, None, &no_rollback).await.expect("deployed");
+        assert!(
+            matches!(outcome.after, AfterRollout::FailInPlace(ref m) if m.contains("automatic rollback is off"))
+        );
+        assert_eq!(ecs.updates(), [NEW]);
+    }
+}

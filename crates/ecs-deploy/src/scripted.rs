@@ -1,0 +1,101 @@
+//! Scripted ECS answers for the unit tests: DescribeServices answers played in order, shaped as
+//! the ECS API reference documents them, and every update and registration recorded.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use serde_json::Value;
+
+use crate::rollout::{Deployment, RolloutState, ServiceState};
+use crate::services::{ServiceUpdate, Services};
+
+pub(crate) const OLD: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:7";
+pub(crate) const NEW: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:8";
+
+/// The scripted ECS.
+#[derive(Debug, Default)]
+pub(crate) struct ScriptedEcs {
+    pub(crate) answers: Mutex<VecDeque<anyhow::Result<ServiceState>>>,
+    pub(crate) updates: Mutex<Vec<ServiceUpdate>>,
+    pub(crate) registered: Mutex<Vec<Value>>,
+    /// How many updates fail before one goes through (a dropped connection).
+    pub(crate) failing_updates: Mutex<u32>,
+}
+
+impl ScriptedEcs {
+    pub(crate) fn new(answers: Vec<anyhow::Result<ServiceState>>) -> Self {
+        Self {
+            answers: Mutex::new(answers.into()),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn updates(&self) -> Vec<String> {
+        self.updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|u| u.task_definition.clone())
+            .collect()
+    }
+}
+
+impl Services for ScriptedEcs {
+    async fn describe(&self, _: &str, _: &str) -> anyhow::Result<ServiceState> {
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers
+            .pop_front()
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the script has no more answers")))
+    }
+
+    async fn update(&self, _: &str, _: &str, update: &ServiceUpdate) -> anyhow::Result<()> {
+        self.updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(update.clone());
+        let mut failing = self
+            .failing_updates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *failing > 0 {
+            *failing -= 1;
+            anyhow::bail!("connection closed before an answer");
+        }
+        Ok(())
+    }
+
+    async fn register(&self, document: &Value) -> anyhow::Result<String> {
+        self.registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(document.clone());
+        Ok(NEW.to_owned())
+    }
+}
+
+/// A service set to `task_definition`, whose PRIMARY deployment runs `primary` in `state`.
+pub(crate) fn service(
+    task_definition: &str,
+    primary: &str,
+    state: Option<RolloutState>,
+    running: i32,
+) -> ServiceState {
+    ServiceState {
+        status: "ACTIVE".into(),
+        task_definition: task_definition.into(),
+        deployments: vec![Deployment {
+            id: format!("ecs-svc/{primary}"),
+            status: "PRIMARY".into(),
+            task_definition: primary.into(),
+            rollout_state: state,
+            rollout_state_reason: (state == Some(RolloutState::Failed))
+                .then(|| "tasks failed to start".into()),
+            desired: 2,
+            running,
+            pending: 2 - running,
+            failed_tasks: 0,
+        }],
+        events: Vec::new(),
+        circuit_breaker_rollback: false,
+    }
+}
