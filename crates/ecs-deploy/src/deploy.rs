@@ -15,6 +15,15 @@ use crate::smoke::SmokeCheck;
 use crate::smoke_http::SmokeRunner;
 use crate::wait::{Progress, Watch, wait_for_rollout};
 
+/// The task definition to roll out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A RegisterTaskDefinition input, registered first.
+    Document(Value),
+    /// A registered revision, deployed as it is.
+    Registered(String),
+}
+
 /// What to deploy and how.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -22,8 +31,8 @@ pub struct Plan {
     pub cluster: String,
     /// The service; without one, the task definition is only registered.
     pub service: Option<String>,
-    /// The task definition (a RegisterTaskDefinition input).
-    pub document: Value,
+    /// The task definition to roll out.
+    pub source: Source,
     /// Update options (the task definition is filled in).
     pub update: ServiceUpdate,
     /// Wait for the rollout, with this backoff and timeout.
@@ -78,7 +87,10 @@ where
         }
         None => None,
     };
-    let arn = services.register(&plan.document).await?;
+    let arn = match &plan.source {
+        Source::Document(document) => services.register(document).await?,
+        Source::Registered(arn) => arn.clone(),
+    };
     let mut outcome = Outcome {
         task_definition_arn: arn.clone(),
         previous: previous.clone(),
@@ -157,7 +169,9 @@ mod tests {
         Plan {
             cluster: "prod".into(),
             service: service.map(str::to_owned),
-            document: serde_json::json!({"family": "api", "containerDefinitions": [{"name": "api", "image": "x"}]}),
+            source: Source::Document(
+                serde_json::json!({"family": "api", "containerDefinitions": [{"name": "api", "image": "x"}]}),
+            ),
             update: ServiceUpdate::default(),
             wait: Some((Backoff::default(), Duration::from_secs(600))),
             checks: crate::smoke::parse_checks(&[

@@ -1,12 +1,14 @@
 //! `ecs-deploy`: register a task definition, roll it out to a service, wait on what ECS says,
 //! smoke-check, and roll back to the last good revision when anything fails.
 //!
-//! Work in progress. This crate holds the decisions, free of I/O, so each is tested without a
-//! server: how a rollout stands from DescribeServices answers ([`rollout`]), when to poll next
-//! ([`backoff`]), and what smoke checks ask and whether an answer passes ([`smoke`]); the
-//! waiter ([`wait`]) polls ECS through the [`services::Services`] trait, which the SDK
-//! implements and tests script. The action around them (inputs, register, update, run-task,
-//! smoke requests, the rollback itself) comes next.
+//! The decisions are free of I/O and tested without a server: how a rollout stands from
+//! DescribeServices answers ([`rollout`]), when to poll next ([`backoff`]), what smoke checks
+//! ask and whether an answer passes ([`smoke`]). The deploy ([`deploy`]) and its waiter
+//! ([`wait`]) call ECS through the [`services::Services`] trait, which the SDK implements and
+//! the tests script, and run smoke checks through [`smoke_http::SmokeRunner`].
+//!
+//! Not yet here (see the README): migrations and `run-task`, CodeDeploy, drain settings,
+//! several services in one step, revision cleanup.
 
 pub mod backoff;
 pub mod deploy;
@@ -17,3 +19,299 @@ pub mod services;
 pub mod smoke;
 pub mod smoke_http;
 pub mod wait;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner, Table};
+use anyhow::bail;
+
+use crate::deploy::{Outcome, Plan, Source};
+use crate::rollout::{AfterRollout, Assessment};
+use crate::services::{SdkServices, ServiceUpdate};
+use crate::smoke_http::HttpSmoke;
+use crate::wait::Progress;
+
+const INPUTS: &[InputSpec] = &[
+    InputSpec::required(
+        "task-definition",
+        "Task definition JSON file in the workspace (e.g. render-taskdef's output), or the ARN of a registered revision to deploy as it is.",
+    ),
+    InputSpec::optional(
+        "service",
+        "ECS service to update; without it the task definition is only registered.",
+    ),
+    InputSpec::with_default("cluster", "ECS cluster of the service.", "default"),
+    InputSpec::with_default(
+        "wait-for-service-stability",
+        "Wait until the rollout completes (following the deployment's rolloutState), smoke-check, and roll back on failure.",
+        "false",
+    ),
+    InputSpec::with_default(
+        "wait-for-minutes",
+        "How long to wait for the rollout (at most 360).",
+        "30",
+    ),
+    InputSpec::with_default(
+        "force-new-deployment",
+        "Start new tasks even when the task definition did not change.",
+        "false",
+    ),
+    InputSpec::optional("desired-count", "New desired task count of the service."),
+    InputSpec::optional(
+        "enable-ecs-managed-tags",
+        "Turn ECS managed tags on or off for the service's tasks.",
+    ),
+    InputSpec::optional(
+        "propagate-tags",
+        "Propagate tags to tasks from SERVICE, TASK_DEFINITION, or NONE.",
+    ),
+    InputSpec::optional(
+        "smoke-checks",
+        "Checks after the rollout, one `METHOD URL STATUS [text]` a line, e.g. `GET https://api.example.com/healthz 200`.",
+    ),
+    InputSpec::with_default(
+        "smoke-timeout-seconds",
+        "How long the smoke checks may take, retries included.",
+        "300",
+    ),
+    InputSpec::with_default(
+        "rollback",
+        "Roll back to the previous task definition when the rollout or a smoke check fails.",
+        "true",
+    ),
+];
+
+/// Inputs and outputs of `ecs-deploy`.
+pub static SPEC: ActionSpec = ActionSpec {
+    name: "ecs-deploy",
+    description: "Register a task definition, roll it out to an ECS service, wait, smoke-check, and roll back on failure.",
+    input_groups: &[INPUTS, action_aws::INPUTS],
+    outputs: &[
+        OutputSpec {
+            name: "task-definition-arn",
+            description: "ARN of the task definition deployed.",
+        },
+        OutputSpec {
+            name: "previous-task-definition-arn",
+            description: "ARN of the task definition the service ran before.",
+        },
+        OutputSpec {
+            name: "rolled-back",
+            description: "true when the service was rolled back to the previous task definition.",
+        },
+    ],
+    dynamic_outputs: false,
+};
+
+/// The action's entry point.
+pub fn main(args: Vec<String>) -> ExitCode {
+    action_kit::run_async(&SPEC, args, run)
+}
+
+fn plan(runner: &Runner) -> anyhow::Result<Plan> {
+    let inputs = runner.inputs();
+    let definition = inputs.required("task-definition")?;
+    let source = if definition.starts_with("arn:") && definition.contains(":task-definition/") {
+        Source::Registered(definition)
+    } else {
+        let path = runner.github().workspace_path(&definition);
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            anyhow::anyhow!(
+                "input 'task-definition': the file {definition} does not exist in the workspace"
+            )
+        })?;
+        let loaded = render_taskdef::document::parse_file(&text, &definition)?;
+        for field in &loaded.removed_read_only {
+            runner.console().warning(&format!("Ignoring property '{field}' in the task definition file: ECS does not accept it on registration."));
+        }
+        let mut problems = render_taskdef::model::Model::get()?.validate(&loaded.document);
+        problems.extend(render_taskdef::checks::check(&loaded.document));
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            bail!(
+                "input 'task-definition': {definition} would be refused by ECS:\n{}",
+                listed.join("\n")
+            );
+        }
+        Source::Document(loaded.document)
+    };
+    let wait = inputs.bool("wait-for-service-stability")?;
+    let minutes = inputs.number("wait-for-minutes")?.unwrap_or(30);
+    if !(1..=360).contains(&minutes) {
+        bail!("input 'wait-for-minutes': expected 1 to 360 minutes, got {minutes}");
+    }
+    let desired_count = inputs
+        .number("desired-count")?
+        .map(|n| {
+            i32::try_from(n).map_err(|_| anyhow::anyhow!("input 'desired-count': {n} is too large"))
+        })
+        .transpose()?;
+    let enable_ecs_managed_tags = match inputs.get("enable-ecs-managed-tags")? {
+        Some(_) => Some(inputs.bool("enable-ecs-managed-tags")?),
+        None => None,
+    };
+    let propagate_tags =
+        inputs.one_of("propagate-tags", &["SERVICE", "TASK_DEFINITION", "NONE"])?;
+    let checks = smoke::parse_checks(&inputs.list("smoke-checks")?)?;
+    let service = inputs.get("service")?;
+    if !checks.is_empty() && (!wait || service.is_none()) {
+        bail!(
+            "input 'smoke-checks' needs a 'service' and 'wait-for-service-stability: true' (checks run after the rollout)"
+        );
+    }
+    Ok(Plan {
+        cluster: inputs.required("cluster")?,
+        service,
+        source,
+        update: ServiceUpdate {
+            force_new_deployment: inputs.bool("force-new-deployment")?,
+            desired_count,
+            enable_ecs_managed_tags,
+            propagate_tags,
+            ..ServiceUpdate::default()
+        },
+        wait: wait.then(|| {
+            (
+                backoff::Backoff::default(),
+                Duration::from_secs(minutes * 60),
+            )
+        }),
+        checks,
+        smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
+        rollback: inputs.bool("rollback")?,
+    })
+}
+
+/// Runs the action.
+pub async fn run(runner: &Runner) -> anyhow::Result<()> {
+    let plan = plan(runner)?;
+    let config = action_aws::load_config(runner).await?;
+    let services = SdkServices::new(aws_sdk_ecs::Client::new(&config));
+    let smoke = HttpSmoke::new()?;
+    let console = runner.console();
+    let started = std::time::Instant::now();
+    let outcome = {
+        let _group = console.group("Deploying");
+        deploy::deploy(
+            &services,
+            &smoke,
+            &plan,
+            tokio::time::sleep,
+            |progress| match progress {
+                Progress::Event(event) => console.info(&format!("event: {}", event.message)),
+                Progress::Counts {
+                    running,
+                    desired,
+                    pending,
+                } => {
+                    console.info(&format!("running {running}/{desired}, pending {pending}"));
+                }
+                Progress::PollFailed(error) => console.warning(&format!(
+                    "reading the service failed, trying again: {error}"
+                )),
+            },
+        )
+        .await?
+    };
+    runner.set_output("task-definition-arn", &outcome.task_definition_arn)?;
+    runner.set_output(
+        "previous-task-definition-arn",
+        outcome.previous.as_deref().unwrap_or_default(),
+    )?;
+    let rolled_back = matches!(outcome.after, AfterRollout::RollBackTo(_));
+    runner.set_output("rolled-back", if rolled_back { "true" } else { "false" })?;
+    runner.append_summary(&summary(&plan, &outcome, started.elapsed()))?;
+    verdict(&plan, &outcome)
+}
+
+fn revision(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// The step's result: an error naming both revisions unless the deploy succeeded.
+fn verdict(plan: &Plan, outcome: &Outcome) -> anyhow::Result<()> {
+    let service = plan.service.as_deref().unwrap_or_default();
+    let new = revision(&outcome.task_definition_arn);
+    let why = || {
+        outcome
+            .smoke_failure
+            .clone()
+            .or_else(|| match &outcome.assessment {
+                Some(Assessment::Failed { reason })
+                | Some(Assessment::RolledBackByEcs { reason, .. }) => Some(reason.clone()),
+                Some(Assessment::InProgress { .. }) => {
+                    Some("the rollout did not finish in time".into())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| "unknown".into())
+    };
+    match &outcome.after {
+        AfterRollout::Done => Ok(()),
+        AfterRollout::RollBackTo(to) => {
+            let back = match &outcome.rollback {
+                Some(Assessment::Completed) => "it is stable again".to_owned(),
+                Some(other) => format!("the rollback's own rollout did not complete: {other:?}"),
+                None => "the rollback was not waited for".to_owned(),
+            };
+            bail!(
+                "deploying {new} to service {service} failed ({}); rolled back to {}: {back}",
+                why(),
+                revision(to)
+            )
+        }
+        AfterRollout::AlreadyRolledBack(to) => bail!(
+            "deploying {new} to service {service} failed ({}); ECS's circuit breaker already rolled it back to {}",
+            why(),
+            revision(to)
+        ),
+        AfterRollout::FailInPlace(message) => {
+            bail!("deploying {new} to service {service} failed: {message}")
+        }
+    }
+}
+
+fn summary(plan: &Plan, outcome: &Outcome, took: Duration) -> String {
+    let mut table = Table::new([
+        "Service",
+        "Cluster",
+        "Revision",
+        "Rollout",
+        "Smoke checks",
+        "Rollback",
+        "Took",
+    ]);
+    let rollout = match &outcome.assessment {
+        None if plan.service.is_none() => "registered only".to_owned(),
+        None => "not waited for".to_owned(),
+        Some(Assessment::Completed) => "completed".to_owned(),
+        Some(Assessment::Failed { reason }) => format!("failed: {reason}"),
+        Some(Assessment::RolledBackByEcs { reason, .. }) => format!("rolled back by ECS: {reason}"),
+        Some(Assessment::InProgress { .. }) => "timed out".to_owned(),
+    };
+    let smoke = match (&outcome.smoke_failure, plan.checks.len()) {
+        (_, 0) => "none".to_owned(),
+        (None, n) => format!("{n} passed"),
+        (Some(failure), _) => format!("failed: {failure}"),
+    };
+    let rollback = match &outcome.after {
+        AfterRollout::RollBackTo(to) => format!("to {}", revision(to)),
+        AfterRollout::AlreadyRolledBack(to) => format!("by ECS, to {}", revision(to)),
+        _ => "no".to_owned(),
+    };
+    table.row([
+        plan.service.clone().unwrap_or_else(|| "-".into()),
+        plan.cluster.clone(),
+        format!(
+            "{} → {}",
+            outcome.previous.as_deref().map(revision).unwrap_or("-"),
+            revision(&outcome.task_definition_arn)
+        ),
+        rollout,
+        smoke,
+        rollback,
+        format!("{} s", took.as_secs()),
+    ]);
+    format!("### ecs-deploy\n\n{}\n", table.to_markdown())
+}

@@ -1,0 +1,306 @@
+//! The `ecs-deploy` binary through the runner contract, against the emulator.
+//!
+//! The emulator registers task definitions and updates services, but creates no new deployment
+//! on UpdateService and moves no rollout by itself; the rollout paths (COMPLETED, FAILED, ECS's
+//! own rollback) are tested with scripted ECS answers in `src/deploy.rs`. Here: registration,
+//! the update, the previous revision, deploying an existing ARN, bad inputs before any call,
+//! and, driven by that emulator limitation, the automatic rollback's calls.
+
+use serde_json::json;
+use test_harness::{ActionRun, Emulator, FaultProxy, StubResponse, StubServer, unique_name};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecs-deploy");
+
+struct Setup {
+    cluster: String,
+    family: String,
+    old_arn: String,
+    workspace: tempfile::TempDir,
+}
+
+/// A cluster with service `api` on revision 1 of a new family, and revision 2's file in a
+/// workspace as `td.json`.
+async fn setup(endpoint: &str) -> Setup {
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(endpoint).await);
+    let cluster = unique_name("cluster");
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .expect("cluster");
+    let family = unique_name("api");
+    let definition = |image: &str| json!({"family": family, "containerDefinitions": [{"name": "api", "image": image, "memory": 256}]});
+    let old_arn = render_taskdef::ecs::register(&ecs, &definition("api:1"))
+        .await
+        .expect("revision 1");
+    ecs.create_service()
+        .cluster(&cluster)
+        .service_name("api")
+        .task_definition(&old_arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("service");
+    let workspace = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        workspace.path().join("td.json"),
+        definition("api:2").to_string(),
+    )
+    .expect("file");
+    Setup {
+        cluster,
+        family,
+        old_arn,
+        workspace,
+    }
+}
+
+fn action(endpoint: &str, setup: &Setup) -> ActionRun {
+    ActionRun::new(BIN)
+        .expect("runner")
+        .workspace(setup.workspace.path())
+        .envs(Emulator::aws_env(endpoint))
+        .input("task-definition", "td.json")
+        .input("cluster", &setup.cluster)
+}
+
+async fn service_task_definition(endpoint: &str, cluster: &str) -> String {
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(endpoint).await);
+    let answer = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services("api")
+        .send()
+        .await
+        .expect("describe");
+    answer.services()[0]
+        .task_definition()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn registers_and_updates_the_service_recording_the_previous_revision() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let result = action(emulator.endpoint(), &setup)
+        .input("service", "api")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let new_arn = result.output("task-definition-arn").to_owned();
+    assert!(
+        new_arn.ends_with(&format!("task-definition/{}:2", setup.family)),
+        "{new_arn}"
+    );
+    assert_eq!(result.output("previous-task-definition-arn"), setup.old_arn);
+    assert_eq!(result.output("rolled-back"), "false");
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        new_arn
+    );
+    assert!(result.summary.contains("| api | "), "{}", result.summary);
+    assert!(
+        result
+            .summary
+            .contains(&format!("{}:1 → {}:2", setup.family, setup.family)),
+        "{}",
+        result.summary
+    );
+}
+
+#[tokio::test]
+async fn registers_only_without_a_service_and_deploys_an_arn_without_registering() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let registered = action(emulator.endpoint(), &setup).run().expect("run");
+    registered.assert_success();
+    assert!(registered.output("task-definition-arn").ends_with(":2"));
+
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let by_arn = action(&proxy.endpoint(), &setup)
+        .input("task-definition", &setup.old_arn)
+        .input("service", "api")
+        .run()
+        .expect("run");
+    by_arn.assert_success();
+    assert_eq!(
+        proxy.count("RegisterTaskDefinition"),
+        0,
+        "an ARN is deployed as it is"
+    );
+    assert_eq!(proxy.count("UpdateService"), 1);
+}
+
+#[tokio::test]
+async fn the_rollback_puts_the_previous_revision_back() {
+    // The emulator keeps the service's deployment on the old revision after UpdateService (it
+    // creates no new deployment): the waiter sees no deployment of the new revision, the
+    // action treats the rollout as failed and rolls back. Only the calls are real here.
+    let emulator =
+        Emulator::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "1")]).expect("emulator");
+    let setup = setup(emulator.endpoint()).await;
+    let result = action(emulator.endpoint(), &setup)
+        .input("service", "api")
+        .input("wait-for-service-stability", "true")
+        .input("wait-for-minutes", "1")
+        .run()
+        .expect("run");
+    let errors = result.assert_failure();
+    assert!(
+        errors[0].contains(&format!(
+            "deploying {}:2 to service api failed",
+            setup.family
+        )) && errors[0].contains(&format!(
+            "rolled back to {}:1: it is stable again",
+            setup.family
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(result.output("rolled-back"), "true");
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        setup.old_arn
+    );
+}
+
+#[tokio::test]
+async fn bad_inputs_fail_before_any_change() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    std::fs::write(setup.workspace.path().join("typo.json"), json!({"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "portMapings": []}]}).to_string()).expect("file");
+    std::fs::write(setup.workspace.path().join("broken.json"), "{").expect("file");
+    let cases = [
+        (
+            vec![("task-definition", "nope.json")],
+            "input 'task-definition': the file nope.json does not exist",
+        ),
+        (
+            vec![("task-definition", "typo.json")],
+            "containerDefinitions[0].portMapings: unknown field; did you mean portMappings?",
+        ),
+        (
+            vec![("task-definition", "broken.json")],
+            "is not valid JSON",
+        ),
+        (
+            vec![("smoke-checks", "GET https://x/healthz 200")],
+            "input 'smoke-checks' needs a 'service' and 'wait-for-service-stability: true'",
+        ),
+        (
+            vec![
+                ("service", "api"),
+                ("wait-for-service-stability", "true"),
+                ("smoke-checks", "GET https://x/healthz"),
+            ],
+            "input 'smoke-checks': line 1: expected 'METHOD URL STATUS [text]'",
+        ),
+        (
+            vec![("wait-for-minutes", "0")],
+            "input 'wait-for-minutes': expected 1 to 360 minutes",
+        ),
+        (
+            vec![("wait-for-minutes", "soon")],
+            "input 'wait-for-minutes': expected a non-negative whole number",
+        ),
+        (
+            vec![("propagate-tags", "ALL")],
+            "input 'propagate-tags': expected one of SERVICE, TASK_DEFINITION, NONE",
+        ),
+        (
+            vec![("desired-count", "-1")],
+            "input 'desired-count': expected a non-negative whole number",
+        ),
+        (
+            vec![("wait-for-service-stability", "yes")],
+            "input 'wait-for-service-stability': expected true or false",
+        ),
+        (
+            vec![("rollback", "maybe")],
+            "input 'rollback': expected true or false",
+        ),
+        (vec![("service", "missing")], "service 'missing' in cluster"),
+        (
+            vec![("service", "api"), ("cluster", "no-such-cluster")],
+            "ECS cluster 'no-such-cluster' does not exist",
+        ),
+        (
+            vec![("task-definition", "")],
+            "input 'task-definition' is required",
+        ),
+        (
+            vec![("role-to-assume", "deployer")],
+            "input 'role-to-assume': expected an IAM role ARN",
+        ),
+    ];
+    for (inputs, expected) in cases {
+        let mut run = action(&proxy.endpoint(), &setup);
+        for (input, value) in &inputs {
+            run = run.input(input, value);
+        }
+        let result = run.run().expect("run");
+        let errors = result.assert_failure();
+        assert!(errors[0].contains(expected), "{inputs:?}: {errors:?}");
+    }
+    let mutating: Vec<String> = proxy
+        .calls()
+        .into_iter()
+        .map(|c| c.operation)
+        .filter(|op| op != "DescribeServices")
+        .collect();
+    assert!(mutating.is_empty(), "no change on bad input: {mutating:?}");
+}
+
+#[test]
+fn smoke_checks_retry_until_the_deadline() {
+    let healthy = StubServer::start(|r| match r.path() {
+        "/healthz" => StubResponse::text(200, "ok"),
+        "/api/v1/experts" => StubResponse::text(401, "unauthorized"),
+        _ => StubResponse::text(500, "boom"),
+    })
+    .expect("stub");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let runner = ecs_deploy::smoke_http::HttpSmoke::new().expect("client");
+    let checks = ecs_deploy::smoke::parse_checks(&[
+        format!("GET {}/healthz 200 ok", healthy.url()),
+        format!("GET {}/api/v1/experts 401", healthy.url()),
+    ])
+    .expect("checks");
+    use ecs_deploy::smoke_http::SmokeRunner as _;
+    assert_eq!(
+        runtime.block_on(runner.run(&checks, std::time::Duration::from_secs(5))),
+        None
+    );
+    let failing = ecs_deploy::smoke::parse_checks(&[format!("GET {}/broken 200", healthy.url())])
+        .expect("checks");
+    let started = std::time::Instant::now();
+    let failure = runtime.block_on(runner.run(&failing, std::time::Duration::from_secs(3)));
+    assert_eq!(
+        failure,
+        Some(format!(
+            "GET {}/broken: status 500, expected 200",
+            healthy.url()
+        ))
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the deadline holds"
+    );
+    assert!(
+        healthy
+            .requests()
+            .iter()
+            .filter(|r| r.path() == "/broken")
+            .count()
+            >= 2,
+        "retried"
+    );
+}
+
+#[test]
+fn manifest_matches_the_code() {
+    let manifest = test_harness::workspace_root().join("actions/ecs-deploy/action.yml");
+    test_harness::check_manifest(&ecs_deploy::SPEC, &manifest)
+        .expect("action.yml matches the code");
+}
