@@ -88,7 +88,11 @@ where
         None => None,
     };
     let arn = match &plan.source {
-        Source::Document(document) => services.register(document).await?,
+        Source::Document(document) => {
+            let arn = services.register(document).await?;
+            progress(Progress::Step(format!("registered {arn}")));
+            arn
+        }
         Source::Registered(arn) => arn.clone(),
     };
     let mut outcome = Outcome {
@@ -113,6 +117,9 @@ where
             return Err(error);
         }
     }
+    progress(Progress::Step(format!(
+        "updated service {service} in cluster {cluster} to {arn}"
+    )));
     let Some((backoff, timeout)) = plan.wait else {
         return Ok(outcome);
     };
@@ -139,6 +146,9 @@ where
             task_definition: to.clone(),
             ..ServiceUpdate::default()
         };
+        progress(Progress::Step(format!(
+            "rolling back service {service} to {to}"
+        )));
         services.update(cluster, service, &back).await?;
         let watch = Watch {
             target: to,

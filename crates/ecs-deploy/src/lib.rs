@@ -210,6 +210,7 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
                 Progress::PollFailed(error) => console.warning(&format!(
                     "reading the service failed, trying again: {error}"
                 )),
+                Progress::Step(step) => console.info(&step),
             },
         )
         .await?

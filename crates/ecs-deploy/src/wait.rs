@@ -28,6 +28,8 @@ pub enum Progress {
     },
     /// A poll failed; the waiter tries again.
     PollFailed(String),
+    /// A step of the deploy was done (registered, updated, rolling back).
+    Step(String),
 }
 
 /// Where the waiter looks and how long it waits.

@@ -29,6 +29,10 @@ const ACTIONS: &[Entry] = &[
         spec: &ecr_tag::SPEC,
         main: ecr_tag::main,
     },
+    Entry {
+        spec: &ecs_deploy::SPEC,
+        main: ecs_deploy::main,
+    },
 ];
 
 fn usage() -> String {

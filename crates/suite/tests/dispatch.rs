@@ -41,7 +41,9 @@ fn unknown_action_or_no_action_fails() {
     let errors = unknown.assert_failure();
     assert_eq!(
         errors,
-        ["unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag"]
+        [
+            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy"
+        ]
     );
     let none = ActionRun::new(BIN).expect("runner").run().expect("run");
     assert_eq!(none.code, 1);
@@ -71,6 +73,19 @@ fn every_action_lists_its_inputs_on_help() {
         (
             "ecr-tag",
             &["repository", "source-tag", "role-to-assume"][..],
+        ),
+        (
+            "render-taskdef",
+            &[
+                "task-definition",
+                "container-name",
+                "containers",
+                "pin-image-digest",
+            ][..],
+        ),
+        (
+            "ecs-deploy",
+            &["task-definition", "service", "smoke-checks", "rollback"][..],
         ),
     ] {
         let help = ActionRun::new(BIN)
