@@ -13,6 +13,7 @@ use crate::rollout::{AfterRollout, Assessment, after_rollout};
 use crate::services::{ServiceUpdate, Services};
 use crate::smoke::SmokeCheck;
 use crate::smoke_http::SmokeRunner;
+use crate::tasks::{OneOffTask, TaskResult, task_result};
 use crate::wait::{Progress, Watch, wait_for_rollout};
 
 /// The task definition to roll out.
@@ -43,6 +44,17 @@ pub struct Plan {
     pub smoke_deadline: Duration,
     /// Roll back automatically.
     pub rollback: bool,
+    /// A one-off task (a migration) run from the new revision before the service update.
+    pub pre_deploy: Option<OneOffTask>,
+}
+
+/// How the pre-deploy task went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreDeployReport {
+    /// Its task ARN.
+    pub task_arn: String,
+    /// How it ended.
+    pub result: TaskResult,
 }
 
 /// What happened.
@@ -60,6 +72,8 @@ pub struct Outcome {
     pub after: AfterRollout,
     /// How the rollback's own rollout ended, when there was one.
     pub rollback: Option<Assessment>,
+    /// The pre-deploy task, when there was one.
+    pub pre_deploy: Option<PreDeployReport>,
 }
 
 /// Runs the deploy.
@@ -102,7 +116,51 @@ where
         smoke_failure: None,
         after: AfterRollout::Done,
         rollback: None,
+        pre_deploy: None,
     };
+    if let Some(template) = &plan.pre_deploy {
+        let task = OneOffTask {
+            cluster: cluster.to_owned(),
+            task_definition: arn.clone(),
+            ..template.clone()
+        };
+        progress(Progress::Step(format!(
+            "running the pre-deploy task: {}",
+            task.command.join(" ")
+        )));
+        let task_arn = services.run_task(&task).await?;
+        let (backoff, timeout) = plan
+            .wait
+            .unwrap_or((Backoff::default(), Duration::from_secs(1800)));
+        let result = wait_for_task(
+            services,
+            cluster,
+            &task_arn,
+            &task.container,
+            backoff,
+            timeout,
+            &mut sleep,
+        )
+        .await?;
+        progress(Progress::Step(format!(
+            "pre-deploy task {task_arn}: {result:?}"
+        )));
+        let failure = match &result {
+            TaskResult::Succeeded => None,
+            TaskResult::Failed { message, .. } => Some(message.clone()),
+            TaskResult::Running => Some(format!(
+                "it did not stop within {} minutes",
+                timeout.as_secs() / 60
+            )),
+        };
+        outcome.pre_deploy = Some(PreDeployReport { task_arn, result });
+        if let Some(failure) = failure {
+            outcome.after = AfterRollout::FailInPlace(format!(
+                "the pre-deploy task failed: {failure}; the service was not changed"
+            ));
+            return Ok(outcome);
+        }
+    }
     let Some(service) = &plan.service else {
         return Ok(outcome);
     };
@@ -160,6 +218,38 @@ where
     Ok(outcome)
 }
 
+/// Polls a one-off task until it stopped or the timeout passed.
+async fn wait_for_task<S, Sleep, F>(
+    services: &S,
+    cluster: &str,
+    task_arn: &str,
+    container: &str,
+    backoff: Backoff,
+    timeout: Duration,
+    sleep: &mut Sleep,
+) -> anyhow::Result<TaskResult>
+where
+    S: Services,
+    Sleep: FnMut(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let mut waited = Duration::ZERO;
+    for attempt in 0.. {
+        let state = services.describe_task(cluster, task_arn).await?;
+        let result = task_result(&state, container);
+        if result != TaskResult::Running {
+            return Ok(result);
+        }
+        let delay = backoff.delay(attempt);
+        if waited + delay > timeout {
+            break;
+        }
+        sleep(delay).await;
+        waited += delay;
+    }
+    Ok(TaskResult::Running)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +280,7 @@ mod tests {
             .unwrap_or_default(),
             smoke_deadline: Duration::from_secs(60),
             rollback: true,
+            pre_deploy: None,
         }
     }
 
@@ -288,6 +379,79 @@ mod tests {
             .expect_err("not applied");
         assert!(error.to_string().contains("connection closed"), "{error}");
         assert_eq!(ecs.updates(), [NEW]);
+    }
+
+    fn migration() -> OneOffTask {
+        OneOffTask {
+            container: "api".into(),
+            command: vec!["alembic".into(), "upgrade".into(), "head".into()],
+            launch_type: "FARGATE".into(),
+            subnets: vec!["subnet-1".into()],
+            ..OneOffTask::default()
+        }
+    }
+
+    fn stopped(exit: Option<i32>, reason: Option<&str>) -> crate::tasks::TaskState {
+        crate::tasks::TaskState {
+            last_status: "STOPPED".into(),
+            stopped_reason: reason.map(Into::into),
+            containers: vec![crate::tasks::ContainerState {
+                name: "api".into(),
+                exit_code: exit,
+                reason: None,
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_migration_runs_from_the_new_revision_before_the_update() {
+        let ecs = ScriptedEcs::new(vec![
+            Ok(service(OLD, OLD, Some(Completed), 2)),
+            Ok(service(NEW, NEW, Some(Completed), 2)),
+        ]);
+        let running = crate::tasks::TaskState {
+            last_status: "RUNNING".into(),
+            stopped_reason: None,
+            containers: Vec::new(),
+        };
+        *ecs.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            vec![running, stopped(Some(0), None)].into();
+        let mut with_migration = plan(Some("api"));
+        with_migration.pre_deploy = Some(migration());
+        let outcome = run(&ecs, None, &with_migration).await.expect("deployed");
+        assert_eq!(outcome.after, AfterRollout::Done);
+        let started = ecs
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        assert_eq!(started[0].task_definition, NEW);
+        assert_eq!(started[0].cluster, "prod");
+        assert_eq!(ecs.updates(), [NEW]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_migration_leaves_the_service_alone() {
+        let ecs = ScriptedEcs::new(vec![Ok(service(OLD, OLD, Some(Completed), 2))]);
+        *ecs.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            vec![stopped(Some(3), Some("Essential container in task exited"))].into();
+        let mut with_migration = plan(Some("api"));
+        with_migration.pre_deploy = Some(migration());
+        let outcome = run(&ecs, None, &with_migration).await.expect("ran");
+        assert!(matches!(&outcome.after, AfterRollout::FailInPlace(m)
+            if m == "the pre-deploy task failed: container api exited with code 3 (task: Essential container in task exited); the service was not changed"));
+        assert!(matches!(
+            outcome.pre_deploy.as_ref().map(|p| &p.result),
+            Some(TaskResult::Failed {
+                exit_code: Some(3),
+                ..
+            })
+        ));
+        assert!(ecs.updates().is_empty(), "the service is not touched");
     }
 
     #[tokio::test]

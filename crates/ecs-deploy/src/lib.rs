@@ -7,7 +7,7 @@
 //! ([`wait`]) call ECS through the [`services::Services`] trait, which the SDK implements and
 //! the tests script, and run smoke checks through [`smoke_http::SmokeRunner`].
 //!
-//! Not yet here (see the README): migrations and `run-task`, CodeDeploy, drain settings,
+//! Not yet here (see the README): the anchor's `run-task` step, CodeDeploy, drain settings,
 //! several services in one step, revision cleanup.
 
 pub mod backoff;
@@ -18,6 +18,7 @@ mod scripted;
 pub mod services;
 pub mod smoke;
 pub mod smoke_http;
+pub mod tasks;
 pub mod wait;
 
 use std::process::ExitCode;
@@ -80,6 +81,37 @@ const INPUTS: &[InputSpec] = &[
         "Roll back to the previous task definition when the rollout or a smoke check fails.",
         "true",
     ),
+    InputSpec::optional(
+        "pre-deploy-command",
+        "Command of a one-off task run from the new revision before the service update (e.g. `alembic upgrade head`); a non-zero exit stops the deploy without touching the service.",
+    ),
+    InputSpec::optional(
+        "pre-deploy-container",
+        "Container that runs pre-deploy-command; defaults to the task definition's first container.",
+    ),
+    InputSpec::with_default(
+        "run-task-launch-type",
+        "Launch type of the one-off task: FARGATE, EC2 or EXTERNAL.",
+        "FARGATE",
+    ),
+    InputSpec::optional(
+        "run-task-subnets",
+        "Subnets of the one-off task (awsvpc), comma-separated.",
+    ),
+    InputSpec::optional(
+        "run-task-security-groups",
+        "Security groups of the one-off task (awsvpc), comma-separated.",
+    ),
+    InputSpec::with_default(
+        "run-task-assign-public-IP",
+        "ENABLED or DISABLED: a public IP for the one-off task.",
+        "DISABLED",
+    ),
+    InputSpec::with_default(
+        "run-task-started-by",
+        "The one-off task's startedBy.",
+        "GitHub-Actions",
+    ),
 ];
 
 /// Inputs and outputs of `ecs-deploy`.
@@ -99,6 +131,14 @@ pub static SPEC: ActionSpec = ActionSpec {
         OutputSpec {
             name: "rolled-back",
             description: "true when the service was rolled back to the previous task definition.",
+        },
+        OutputSpec {
+            name: "pre-deploy-task-arn",
+            description: "ARN of the pre-deploy task, when one ran.",
+        },
+        OutputSpec {
+            name: "pre-deploy-exit-code",
+            description: "Exit code of the pre-deploy task's container, when it ran.",
         },
     ],
     dynamic_outputs: false,
@@ -154,6 +194,7 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
     let propagate_tags =
         inputs.one_of("propagate-tags", &["SERVICE", "TASK_DEFINITION", "NONE"])?;
     let checks = smoke::parse_checks(&inputs.list("smoke-checks")?)?;
+    let pre_deploy = pre_deploy_task(runner, &source)?;
     let service = inputs.get("service")?;
     if !checks.is_empty() && (!wait || service.is_none()) {
         bail!(
@@ -180,7 +221,70 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         checks,
         smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
         rollback: inputs.bool("rollback")?,
+        pre_deploy,
     })
+}
+
+fn comma_list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The one-off task of `pre-deploy-command`, checked: a container that exists, and network
+/// settings when the task needs them (awsvpc, which Fargate always uses).
+fn pre_deploy_task(runner: &Runner, source: &Source) -> anyhow::Result<Option<tasks::OneOffTask>> {
+    let inputs = runner.inputs();
+    let Some(command) = inputs.get("pre-deploy-command")? else {
+        return Ok(None);
+    };
+    let command = render_taskdef::edits::parse_command(&command)
+        .map_err(|_| anyhow::anyhow!("input 'pre-deploy-command': unbalanced quotes"))?;
+    let document = match source {
+        Source::Document(document) => Some(document),
+        Source::Registered(_) => None,
+    };
+    let names: Vec<&str> = document
+        .and_then(|d| d["containerDefinitions"].as_array())
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let container = match (inputs.get("pre-deploy-container")?, names.first()) {
+        (Some(name), _) if names.is_empty() || names.contains(&name.as_str()) => name,
+        (Some(name), _) => bail!(
+            "input 'pre-deploy-container': the task definition has no container '{name}' (it has: {})",
+            names.join(", ")
+        ),
+        (None, Some(first)) => (*first).to_owned(),
+        (None, None) => {
+            bail!("input 'pre-deploy-container' is required when deploying a task definition ARN")
+        }
+    };
+    let launch_type = inputs
+        .one_of("run-task-launch-type", &["FARGATE", "EC2", "EXTERNAL"])?
+        .unwrap_or_else(|| "FARGATE".into());
+    let subnets = comma_list(inputs.get("run-task-subnets")?);
+    let awsvpc = document.is_some_and(|d| d["networkMode"] == "awsvpc") || launch_type == "FARGATE";
+    if awsvpc && subnets.is_empty() {
+        bail!(
+            "input 'run-task-subnets' is required for the pre-deploy task: it uses awsvpc networking (Fargate always does)"
+        );
+    }
+    let public_ip = inputs.one_of("run-task-assign-public-IP", &["ENABLED", "DISABLED"])?;
+    Ok(Some(tasks::OneOffTask {
+        container,
+        command,
+        launch_type,
+        subnets,
+        security_groups: comma_list(inputs.get("run-task-security-groups")?),
+        assign_public_ip: public_ip.as_deref() == Some("ENABLED"),
+        started_by: inputs.required("run-task-started-by")?,
+        ..tasks::OneOffTask::default()
+    }))
 }
 
 /// Runs the action.
@@ -222,6 +326,18 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     )?;
     let rolled_back = matches!(outcome.after, AfterRollout::RollBackTo(_));
     runner.set_output("rolled-back", if rolled_back { "true" } else { "false" })?;
+    if let Some(pre) = &outcome.pre_deploy {
+        runner.set_output("pre-deploy-task-arn", &pre.task_arn)?;
+        if let tasks::TaskResult::Failed {
+            exit_code: Some(code),
+            ..
+        } = pre.result
+        {
+            runner.set_output("pre-deploy-exit-code", &code.to_string())?;
+        } else if pre.result == tasks::TaskResult::Succeeded {
+            runner.set_output("pre-deploy-exit-code", "0")?;
+        }
+    }
     runner.append_summary(&summary(&plan, &outcome, started.elapsed()))?;
     verdict(&plan, &outcome)
 }

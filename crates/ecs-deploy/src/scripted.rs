@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::rollout::{Deployment, RolloutState, ServiceState};
 use crate::services::{ServiceUpdate, Services};
+use crate::tasks::{OneOffTask, TaskState};
 
 pub(crate) const OLD: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:7";
 pub(crate) const NEW: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/api:8";
@@ -20,6 +21,10 @@ pub(crate) struct ScriptedEcs {
     pub(crate) registered: Mutex<Vec<Value>>,
     /// How many updates fail before one goes through (a dropped connection).
     pub(crate) failing_updates: Mutex<u32>,
+    /// DescribeTasks answers, in order.
+    pub(crate) tasks: Mutex<VecDeque<TaskState>>,
+    /// One-off tasks started.
+    pub(crate) started: Mutex<Vec<OneOffTask>>,
 }
 
 impl ScriptedEcs {
@@ -62,6 +67,21 @@ impl Services for ScriptedEcs {
             anyhow::bail!("connection closed before an answer");
         }
         Ok(())
+    }
+
+    async fn run_task(&self, task: &OneOffTask) -> anyhow::Result<String> {
+        self.started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task.clone());
+        Ok("arn:aws:ecs:eu-west-1:123456789012:task/prod/migrate".to_owned())
+    }
+
+    async fn describe_task(&self, _: &str, _: &str) -> anyhow::Result<TaskState> {
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks
+            .pop_front()
+            .ok_or_else(|| anyhow::anyhow!("the script has no more task answers"))
     }
 
     async fn register(&self, document: &Value) -> anyhow::Result<String> {

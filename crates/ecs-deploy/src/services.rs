@@ -7,6 +7,7 @@ use std::future::Future;
 use anyhow::{Context as _, bail};
 
 use crate::rollout::{Deployment, RolloutState, ServiceEvent, ServiceState};
+use crate::tasks::{ContainerState, OneOffTask, TaskState};
 
 /// What an UpdateService call changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +46,16 @@ pub trait Services {
         &self,
         document: &serde_json::Value,
     ) -> impl Future<Output = anyhow::Result<String>> + Send;
+
+    /// RunTask of a one-off task; returns the task ARN.
+    fn run_task(&self, task: &OneOffTask) -> impl Future<Output = anyhow::Result<String>> + Send;
+
+    /// DescribeTasks of one task.
+    fn describe_task(
+        &self,
+        cluster: &str,
+        task: &str,
+    ) -> impl Future<Output = anyhow::Result<TaskState>> + Send;
 }
 
 /// The real ECS, through the SDK.
@@ -124,6 +135,94 @@ impl Services for SdkServices {
 
     async fn register(&self, document: &serde_json::Value) -> anyhow::Result<String> {
         render_taskdef::ecs::register(&self.client, document).await
+    }
+
+    async fn run_task(&self, task: &OneOffTask) -> anyhow::Result<String> {
+        use aws_sdk_ecs::types::{
+            AssignPublicIp, AwsVpcConfiguration, ContainerOverride, LaunchType,
+            NetworkConfiguration, TaskOverride,
+        };
+        let network = if task.subnets.is_empty() {
+            None
+        } else {
+            let awsvpc = AwsVpcConfiguration::builder()
+                .set_subnets(Some(task.subnets.clone()))
+                .set_security_groups(Some(task.security_groups.clone()))
+                .assign_public_ip(if task.assign_public_ip {
+                    AssignPublicIp::Enabled
+                } else {
+                    AssignPublicIp::Disabled
+                })
+                .build()
+                .context("invalid network configuration for the pre-deploy task")?;
+            Some(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(awsvpc)
+                    .build(),
+            )
+        };
+        let overrides = TaskOverride::builder()
+            .container_overrides(
+                ContainerOverride::builder()
+                    .name(&task.container)
+                    .set_command(Some(task.command.clone()))
+                    .build(),
+            )
+            .build();
+        let answer = self
+            .client
+            .run_task()
+            .cluster(&task.cluster)
+            .task_definition(&task.task_definition)
+            .launch_type(LaunchType::from(task.launch_type.as_str()))
+            .set_network_configuration(network)
+            .overrides(overrides)
+            .started_by(&task.started_by)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .context("cannot run the pre-deploy task")?;
+        if let Some(failure) = answer.failures().first() {
+            bail!(
+                "ECS could not start the pre-deploy task: {}",
+                failure.reason().unwrap_or("no reason given")
+            );
+        }
+        answer
+            .tasks()
+            .first()
+            .and_then(|t| t.task_arn())
+            .map(str::to_owned)
+            .context("ECS started no task")
+    }
+
+    async fn describe_task(&self, cluster: &str, task: &str) -> anyhow::Result<TaskState> {
+        let answer = self
+            .client
+            .describe_tasks()
+            .cluster(cluster)
+            .tasks(task)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot describe task {task}"))?;
+        let found = answer
+            .tasks()
+            .first()
+            .with_context(|| format!("ECS returned nothing for task {task}"))?;
+        Ok(TaskState {
+            last_status: found.last_status().unwrap_or_default().to_owned(),
+            stopped_reason: found.stopped_reason().map(str::to_owned),
+            containers: found
+                .containers()
+                .iter()
+                .map(|c| ContainerState {
+                    name: c.name().unwrap_or_default().to_owned(),
+                    exit_code: c.exit_code(),
+                    reason: c.reason().map(str::to_owned),
+                })
+                .collect(),
+        })
     }
 }
 

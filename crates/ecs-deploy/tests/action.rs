@@ -140,7 +140,8 @@ async fn the_rollback_puts_the_previous_revision_back() {
     let emulator =
         Emulator::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "1")]).expect("emulator");
     let setup = setup(emulator.endpoint()).await;
-    let result = action(emulator.endpoint(), &setup)
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
         .input("service", "api")
         .input("wait-for-service-stability", "true")
         .input("wait-for-minutes", "1")
@@ -162,6 +163,48 @@ async fn the_rollback_puts_the_previous_revision_back() {
         service_task_definition(emulator.endpoint(), &setup.cluster).await,
         setup.old_arn
     );
+    assert_calls_allowed(
+        &proxy,
+        &[
+            "ecs:DescribeServices",
+            "ecs:RegisterTaskDefinition",
+            "ecs:UpdateService",
+        ],
+    );
+}
+
+/// Every call made through `proxy` is allowed by the documented policy; `expected` are the
+/// calls themselves.
+fn assert_calls_allowed(proxy: &FaultProxy, expected: &[&str]) {
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            test_harness::workspace_root().join("actions/ecs-deploy/iam-policy.json"),
+        )
+        .expect("policy"),
+    )
+    .expect("json");
+    let allowed: Vec<&str> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|s| s["Action"].as_array().into_iter().flatten())
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let made: std::collections::BTreeSet<String> = proxy
+        .calls()
+        .iter()
+        .map(|c| format!("{}:{}", c.service, c.operation))
+        .collect();
+    assert_eq!(
+        made.iter().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
+    for call in &made {
+        assert!(
+            allowed.contains(&call.as_str()),
+            "{call} is not in iam-policy.json"
+        );
+    }
 }
 
 #[tokio::test]
@@ -303,4 +346,71 @@ fn manifest_matches_the_code() {
     let manifest = test_harness::workspace_root().join("actions/ecs-deploy/action.yml");
     test_harness::check_manifest(&ecs_deploy::SPEC, &manifest)
         .expect("action.yml matches the code");
+}
+
+#[tokio::test]
+async fn a_migration_runs_before_the_update() {
+    // The emulator runs no container and reports exit code 0 for every task it stops; it is
+    // told to stop tasks at once (its state manager), so the action's polling ends on its first
+    // look. Non-zero exits and stopped reasons are tested with scripted answers.
+    let emulator = Emulator::start().expect("emulator");
+    test_harness::aws_fixtures::stop_tasks_at_once(emulator.endpoint())
+        .await
+        .expect("transition");
+    let subnet = test_harness::aws_fixtures::default_subnet(emulator.endpoint())
+        .await
+        .expect("subnet");
+    let setup = setup(emulator.endpoint()).await;
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("service", "api")
+        .input("pre-deploy-command", "alembic upgrade head")
+        .input("run-task-subnets", &subnet)
+        .run()
+        .expect("run");
+    result.assert_success();
+    assert!(
+        result.output("pre-deploy-task-arn").contains(":task/"),
+        "{}",
+        result.log()
+    );
+    assert_eq!(result.output("pre-deploy-exit-code"), "0");
+    let calls: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    let run_task = calls.iter().position(|c| c == "RunTask").expect("RunTask");
+    let update = calls
+        .iter()
+        .position(|c| c == "UpdateService")
+        .expect("UpdateService");
+    assert!(
+        run_task < update,
+        "the migration runs before the update: {calls:?}"
+    );
+    let body = proxy
+        .calls()
+        .into_iter()
+        .find(|c| c.operation == "RunTask")
+        .expect("RunTask")
+        .body;
+    let request: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        request["overrides"]["containerOverrides"][0]["command"],
+        json!(["alembic", "upgrade", "head"])
+    );
+    assert!(
+        request["taskDefinition"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(":2"),
+        "{request}"
+    );
+    assert_calls_allowed(
+        &proxy,
+        &[
+            "ecs:DescribeServices",
+            "ecs:DescribeTasks",
+            "ecs:RegisterTaskDefinition",
+            "ecs:RunTask",
+            "ecs:UpdateService",
+        ],
+    );
 }

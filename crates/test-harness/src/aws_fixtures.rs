@@ -84,6 +84,62 @@ pub async fn tags_of(
     Ok(tags)
 }
 
+/// A subnet of the emulator's default VPC (EC2 DescribeSubnets, sent by hand: the suite has no
+/// EC2 client, and the emulator routes by the credential scope without checking signatures).
+pub async fn default_subnet(endpoint: &str) -> anyhow::Result<String> {
+    let body = ec2_query(endpoint, "Action=DescribeSubnets&Version=2016-11-15").await?;
+    body.split("<subnetId>")
+        .nth(1)
+        .and_then(|rest| rest.split("</subnetId>").next())
+        .map(str::to_owned)
+        .with_context(|| format!("no subnet in the emulator's answer: {body}"))
+}
+
+async fn ec2_query(endpoint: &str, form: &str) -> anyhow::Result<String> {
+    use http_body_util::{BodyExt as _, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = hyper::Request::post(format!("{endpoint}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(Full::new(bytes::Bytes::from(form.to_owned())))?;
+    let answer = client
+        .request(request)
+        .await
+        .context("EC2 query to the emulator")?;
+    let bytes = answer.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Makes the emulator's ECS tasks reach their final state (STOPPED) at the first look, where it
+/// otherwise advances them one state per DescribeTasks.
+pub async fn stop_tasks_at_once(endpoint: &str) -> anyhow::Result<()> {
+    use http_body_util::{BodyExt as _, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let body = r#"{"model_name": "ecs::task", "transition": {"progression": "immediate"}}"#;
+    let request = hyper::Request::post(format!("{endpoint}/moto-api/state-manager/set-transition"))
+        .header("content-type", "application/json")
+        .body(Full::new(bytes::Bytes::from(body)))?;
+    let answer = client
+        .request(request)
+        .await
+        .context("state manager of the emulator")?;
+    let status = answer.status();
+    let text = answer.into_body().collect().await?.to_bytes();
+    anyhow::ensure!(
+        status.is_success(),
+        "the emulator refused the transition: {}",
+        String::from_utf8_lossy(&text)
+    );
+    Ok(())
+}
+
 fn hex_of(text: &str) -> String {
     text.bytes()
         .map(|b| format!("{b:02x}"))
