@@ -34,6 +34,7 @@ async fn register_live_family(endpoint: &str) -> anyhow::Result<()> {
             "name": "api",
             "image": "placeholder",
             "essential": true,
+            "memoryReservation": 512,
             "portMappings": [{"containerPort": 8000, "protocol": "tcp"}],
             "environment": [{"name": "DATABASE_HOST", "value": "db.internal"}],
             "secrets": [{"name": "DATABASE_PASSWORD", "valueFrom": "/demo/backend/database-password"}],
@@ -150,11 +151,20 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
             .run()?;
         report(&rendered)?;
 
-        cmd::step("backend: ecs-deploy registers the rendered file and updates the service");
+        cmd::step("backend: ecs-deploy runs the migration, then updates the service");
+        let subnet = runtime.block_on(async {
+            aws_fixtures::stop_tasks_at_once(emulator.endpoint()).await?;
+            aws_fixtures::default_subnet(emulator.endpoint()).await
+        })?;
+        println!(
+            "(The emulator runs no container: the migration task stops at once with exit code 0.)"
+        );
         let deployed = action("ecs-deploy")?
             .input("task-definition", rendered.output("task-definition"))
             .input("cluster", CLUSTER)
             .input("service", "backend")
+            .input("pre-deploy-command", "alembic upgrade head")
+            .input("run-task-subnets", &subnet)
             .run()?;
         report(&deployed)?;
         println!(

@@ -142,8 +142,13 @@ where
             &mut sleep,
         )
         .await?;
+        let told = match &result {
+            TaskResult::Succeeded => "exit code 0".to_owned(),
+            TaskResult::Failed { message, .. } => message.clone(),
+            TaskResult::Running => "still running".to_owned(),
+        };
         progress(Progress::Step(format!(
-            "pre-deploy task {task_arn}: {result:?}"
+            "pre-deploy task {task_arn}: {told}"
         )));
         let failure = match &result {
             TaskResult::Succeeded => None,
