@@ -63,23 +63,11 @@ fn problem(path: &str, message: String) -> Problem {
     }
 }
 
-/// cpu units from `"256"`, `"1 vCPU"` or `".25 vcpu"`.
-fn cpu_units(text: &str) -> Option<u64> {
+/// A plain number as it is, or a number with `unit` (any letter case) times 1024: cpu units
+/// from `"256"`, `"1 vCPU"`, `".25 vcpu"`; MiB from `"512"`, `"1 GB"`, `".5 gb"`.
+fn in_units(text: &str, unit: &str) -> Option<u64> {
     let lower = text.trim().to_lowercase();
-    match lower.strip_suffix("vcpu") {
-        Some(v) => v
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .map(|v| (v * 1024.0).round() as u64),
-        None => lower.parse().ok(),
-    }
-}
-
-/// MiB from `"512"`, `"1 GB"` or `".5 gb"`.
-fn memory_mib(text: &str) -> Option<u64> {
-    let lower = text.trim().to_lowercase();
-    match lower.strip_suffix("gb") {
+    match lower.strip_suffix(unit) {
         Some(v) => v
             .trim()
             .parse::<f64>()
@@ -105,7 +93,8 @@ fn fargate_size(document: &Value, problems: &mut Vec<Problem>) {
         ));
         return;
     };
-    let (Some(cpu), Some(memory)) = (cpu_units(cpu_text), memory_mib(memory_text)) else {
+    let (Some(cpu), Some(memory)) = (in_units(cpu_text, "vcpu"), in_units(memory_text, "gb"))
+    else {
         problems.push(problem(
             "cpu",
             format!("cannot read cpu '{cpu_text}' and memory '{memory_text}'"),
