@@ -28,18 +28,18 @@ impl Backoff {
         self.first.saturating_mul(factor).min(self.ceiling)
     }
 
-    /// How many polls fit in `timeout`.
-    pub fn polls_within(&self, timeout: Duration) -> u32 {
+    /// The delays between polls that fit in `timeout` together, in order.
+    pub fn delays_within(self, timeout: Duration) -> impl Iterator<Item = Duration> {
         let mut spent = Duration::ZERO;
-        let mut polls = 0;
-        while polls < 100_000 {
-            spent += self.delay(polls);
-            if spent > timeout {
-                break;
-            }
-            polls += 1;
-        }
-        polls
+        (0u32..)
+            .map(move |attempt| self.delay(attempt))
+            .take_while(move |delay| match spent.checked_add(*delay) {
+                Some(total) if total <= timeout => {
+                    spent = total;
+                    true
+                }
+                _ => false,
+            })
     }
 }
 
@@ -56,10 +56,13 @@ mod tests {
     }
 
     #[test]
-    fn counts_the_polls_of_a_timeout() {
+    fn the_delays_of_a_timeout() {
         let backoff = Backoff::default();
-        // 5 + 10 + 20 = 35 s, then 30 s each: 10 minutes hold 3 + 18 polls.
-        assert_eq!(backoff.polls_within(Duration::from_secs(600)), 21);
-        assert_eq!(backoff.polls_within(Duration::from_secs(4)), 0);
+        // 5 + 10 + 20 = 35 s, then 30 s each: 10 minutes hold 3 + 18 delays.
+        let delays: Vec<Duration> = backoff.delays_within(Duration::from_secs(600)).collect();
+        assert_eq!(delays.len(), 21);
+        assert_eq!(delays.iter().sum::<Duration>(), Duration::from_secs(575));
+        assert_eq!(backoff.delays_within(Duration::from_secs(4)).count(), 0);
+        assert_eq!(backoff.delays_within(Duration::MAX).take(3).count(), 3);
     }
 }

@@ -238,21 +238,18 @@ where
     Sleep: FnMut(Duration) -> F,
     F: Future<Output = ()>,
 {
-    let mut waited = Duration::ZERO;
-    for attempt in 0.. {
+    let mut delays = backoff.delays_within(timeout);
+    loop {
         let state = services.describe_task(cluster, task_arn).await?;
         let result = task_result(&state, container);
         if result != TaskResult::Running {
             return Ok(result);
         }
-        let delay = backoff.delay(attempt);
-        if waited + delay > timeout {
-            break;
-        }
+        let Some(delay) = delays.next() else {
+            return Ok(TaskResult::Running);
+        };
         sleep(delay).await;
-        waited += delay;
     }
-    Ok(TaskResult::Running)
 }
 
 #[cfg(test)]

@@ -60,14 +60,14 @@ where
     F: Future<Output = ()>,
 {
     let mut seen: HashSet<String> = HashSet::new();
-    let mut waited = Duration::ZERO;
+    let mut delays = watch.backoff.delays_within(watch.timeout);
     let mut errors = 0;
     let mut last = Assessment::InProgress {
         running: 0,
         desired: 0,
         pending: 0,
     };
-    for attempt in 0.. {
+    loop {
         match services.describe(watch.cluster, watch.service).await {
             Ok(state) => {
                 errors = 0;
@@ -96,14 +96,11 @@ where
                 progress(Progress::PollFailed(format!("{error:#}")));
             }
         }
-        let delay = watch.backoff.delay(attempt);
-        if waited + delay > watch.timeout {
-            break;
-        }
+        let Some(delay) = delays.next() else {
+            return Ok(last);
+        };
         sleep(delay).await;
-        waited += delay;
     }
-    Ok(last)
 }
 
 #[cfg(test)]
