@@ -72,11 +72,6 @@ impl Console {
         }
     }
 
-    /// Whether `::debug::` lines are printed.
-    pub fn debug_enabled(&self) -> bool {
-        self.debug
-    }
-
     /// Prints a plain log line (several lines are fine).
     pub fn info(&self, message: &str) {
         self.write_line(&self.redact(message));

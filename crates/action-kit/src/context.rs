@@ -68,20 +68,9 @@ impl GithubContext {
             .with_context(|| format!("the event payload {} is not valid JSON", path.display()))
     }
 
-    /// The event payload as a typed struct.
-    pub fn event_as<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<T> {
-        let value = self.event()?;
-        serde_json::from_value(value).context("the event payload does not have the expected shape")
-    }
-
     /// A path in the workspace: relative paths are taken from the workspace root.
     pub fn workspace_path(&self, path: impl AsRef<Path>) -> PathBuf {
         self.workspace.join(path)
-    }
-
-    /// `path` relative to the workspace, for annotations (which link only relative paths).
-    pub fn relative_to_workspace<'p>(&self, path: &'p Path) -> &'p Path {
-        path.strip_prefix(&self.workspace).unwrap_or(path)
     }
 }
 
@@ -114,8 +103,8 @@ mod tests {
             "main"
         );
         assert_eq!(
-            ctx.relative_to_workspace(Path::new("/github/workspace/infra/td.json")),
-            Path::new("infra/td.json")
+            ctx.workspace_path("infra/td.json"),
+            Path::new("/github/workspace/infra/td.json")
         );
     }
 

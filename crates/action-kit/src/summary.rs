@@ -31,11 +31,6 @@ impl Table {
         self
     }
 
-    /// Whether the table has no row.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The Markdown text, ending in a newline.
     pub fn to_markdown(&self) -> String {
         let line = |cells: &[String]| {

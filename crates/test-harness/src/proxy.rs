@@ -165,14 +165,6 @@ impl FaultProxy {
             .filter(|c| c.operation == operation)
             .count()
     }
-
-    /// Replaces the rules (counts are kept).
-    pub fn set_rules(&self, rules: Vec<Rule>) {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .rules = rules;
-    }
 }
 
 impl ProxyState {
