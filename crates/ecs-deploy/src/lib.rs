@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner, Table};
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use crate::deploy::{Outcome, Plan, Source};
 use crate::rollout::{AfterRollout, Assessment};
@@ -165,15 +165,8 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         for field in &loaded.removed_read_only {
             runner.console().warning(&format!("Ignoring property '{field}' in the task definition file: ECS does not accept it on registration."));
         }
-        let mut problems = render_taskdef::model::Model::get()?.validate(&loaded.document);
-        problems.extend(render_taskdef::checks::check(&loaded.document));
-        if !problems.is_empty() {
-            let listed: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-            bail!(
-                "input 'task-definition': {definition} would be refused by ECS:\n{}",
-                listed.join("\n")
-            );
-        }
+        render_taskdef::ensure_registrable(&loaded.document)
+            .with_context(|| format!("input 'task-definition': {definition}"))?;
         Source::Document(loaded.document)
     };
     let wait = inputs.bool("wait-for-service-stability")?;

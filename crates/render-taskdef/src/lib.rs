@@ -254,6 +254,23 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
     })
 }
 
+/// Fails, listing every problem, when ECS would refuse `document` as a RegisterTaskDefinition
+/// input: the model's field checks ([`model`]) and what ECS rejects beyond types ([`checks`]).
+pub fn ensure_registrable(document: &serde_json::Value) -> anyhow::Result<()> {
+    let mut problems = model::Model::get()?.validate(document);
+    problems.extend(checks::check(document));
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    bail!(
+        "the task definition would be refused by ECS ({} problem{}):\n{}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        listed.join("\n")
+    );
+}
+
 /// Runs the action.
 pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     let mut plan = plan(runner)?;
@@ -317,17 +334,7 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
 
     let mut doc = loaded.document;
     plan.edits.apply(&mut doc)?;
-    let mut problems = model::Model::get()?.validate(&doc);
-    problems.extend(checks::check(&doc));
-    if !problems.is_empty() {
-        let listed: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        bail!(
-            "the task definition would be refused by ECS ({} problem{}):\n{}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            listed.join("\n")
-        );
-    }
+    ensure_registrable(&doc)?;
 
     let family = doc["family"]
         .as_str()
