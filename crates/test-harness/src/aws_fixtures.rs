@@ -96,48 +96,57 @@ pub async fn default_subnet(endpoint: &str) -> anyhow::Result<String> {
 }
 
 async fn ec2_query(endpoint: &str, form: &str) -> anyhow::Result<String> {
-    use http_body_util::{BodyExt as _, Full};
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let request = hyper::Request::post(format!("{endpoint}/"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0",
-        )
-        .body(Full::new(bytes::Bytes::from(form.to_owned())))?;
-    let answer = client
-        .request(request)
-        .await
-        .context("EC2 query to the emulator")?;
-    let bytes = answer.into_body().collect().await?.to_bytes();
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0";
+    let (_, body) = post(
+        &format!("{endpoint}/"),
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("authorization", auth),
+        ],
+        form,
+    )
+    .await
+    .context("EC2 query to the emulator")?;
+    Ok(body)
 }
 
 /// Makes the emulator's ECS tasks reach their final state (STOPPED) at the first look, where it
 /// otherwise advances them one state per DescribeTasks.
 pub async fn stop_tasks_at_once(endpoint: &str) -> anyhow::Result<()> {
+    let (status, body) = post(
+        &format!("{endpoint}/moto-api/state-manager/set-transition"),
+        &[("content-type", "application/json")],
+        r#"{"model_name": "ecs::task", "transition": {"progression": "immediate"}}"#,
+    )
+    .await
+    .context("state manager of the emulator")?;
+    anyhow::ensure!(
+        status.is_success(),
+        "the emulator refused the transition: {body}"
+    );
+    Ok(())
+}
+
+/// A POST to the emulator outside the SDK; returns the status and the body as text.
+async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> anyhow::Result<(hyper::StatusCode, String)> {
     use http_body_util::{BodyExt as _, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
     let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let body = r#"{"model_name": "ecs::task", "transition": {"progression": "immediate"}}"#;
-    let request = hyper::Request::post(format!("{endpoint}/moto-api/state-manager/set-transition"))
-        .header("content-type", "application/json")
-        .body(Full::new(bytes::Bytes::from(body)))?;
+    let mut request = hyper::Request::post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     let answer = client
-        .request(request)
-        .await
-        .context("state manager of the emulator")?;
+        .request(request.body(Full::new(bytes::Bytes::from(body.to_owned())))?)
+        .await?;
     let status = answer.status();
-    let text = answer.into_body().collect().await?.to_bytes();
-    anyhow::ensure!(
-        status.is_success(),
-        "the emulator refused the transition: {}",
-        String::from_utf8_lossy(&text)
-    );
-    Ok(())
+    let bytes = answer.into_body().collect().await?.to_bytes();
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn hex_of(text: &str) -> String {
