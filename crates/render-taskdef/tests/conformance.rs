@@ -57,7 +57,7 @@ fn run_file_case(case: &Value) -> Result<(), String> {
     let result = run.run().map_err(|e| e.to_string())?;
     let expected = match difference(name) {
         Some(Err(message)) => Err(message.to_owned()),
-        Some(Ok(_)) => return check_shell_split(name, &result, workspace.path()),
+        Some(Ok(_)) => return check_shell_split(name, &result),
         None => match case.get("expect_error").and_then(Value::as_str) {
             Some(message) => Err(message.to_owned()),
             None => Ok(case["expect_taskdef"].clone()),
@@ -76,10 +76,7 @@ fn run_file_case(case: &Value) -> Result<(), String> {
             if result.code != 0 {
                 return Err(format!("{name}: failed\n{}", result.log()));
             }
-            let path = workspace.path().join(result.output("task-definition"));
-            let written: Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?)
-                    .map_err(|e| e.to_string())?;
+            let written = result.output_json("task-definition");
             // Same keys, same values, same order (`Value` equality ignores the order).
             let (ours, anchor) = (
                 serde_json::to_string(&written).ok(),
@@ -95,19 +92,11 @@ fn run_file_case(case: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn check_shell_split(
-    name: &str,
-    result: &test_harness::ActionResult,
-    workspace: &std::path::Path,
-) -> Result<(), String> {
+fn check_shell_split(name: &str, result: &test_harness::ActionResult) -> Result<(), String> {
     if result.code != 0 {
         return Err(format!("{name}: failed\n{}", result.log()));
     }
-    let written: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace.join(result.output("task-definition")))
-            .map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
+    let written = result.output_json("task-definition");
     let command = &written["containerDefinitions"][0]["command"];
     if command.as_array().is_none_or(|c| c.iter().any(|a| a == "")) {
         return Err(format!(
@@ -205,11 +194,7 @@ async fn a_fetched_definition_keeps_its_tags_and_loses_read_only_fields() {
         .run()
         .expect("run");
     result.assert_success();
-    let written: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace.path().join(result.output("task-definition")))
-            .expect("file"),
-    )
-    .expect("json");
+    let written = result.output_json("task-definition");
     assert_eq!(written["containerDefinitions"][0]["image"], "nginx:latest");
     assert_eq!(written["containerDefinitions"][1]["image"], "hello");
     assert_eq!(

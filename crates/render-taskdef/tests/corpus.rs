@@ -91,10 +91,7 @@ async fn every_corpus_definition_renders_registers_and_round_trips() {
             failures.push(format!("{name}: failed\n{}", result.log()));
             continue;
         }
-        let rendered_text =
-            std::fs::read_to_string(workspace.path().join(result.output("task-definition")))
-                .expect("rendered");
-        let mut rendered: Value = serde_json::from_str(&rendered_text).expect("json");
+        let mut rendered = result.output_json("task-definition");
         // One family per run, so revisions of earlier runs do not interfere.
         rendered["family"] = Value::String(unique_name("corpus"));
         let arn = match render_taskdef::ecs::register(&ecs, &rendered).await {

@@ -200,7 +200,7 @@ fn bad_inputs_are_named_errors_and_write_nothing() {
 
 #[test]
 fn several_containers_each_get_their_image() {
-    let (workspace, run) = run_with(&base_definition().to_string());
+    let (_workspace, run) = run_with(&base_definition().to_string());
     let result = run
         .input("container-name", "")
         .input("image", "")
@@ -212,11 +212,7 @@ fn several_containers_each_get_their_image() {
         .run()
         .expect("run");
     result.assert_success();
-    let written: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace.path().join(result.output("task-definition")))
-            .expect("file"),
-    )
-    .expect("json");
+    let written = result.output_json("task-definition");
     assert_eq!(
         written["containerDefinitions"][0]["image"],
         "registry/app:abc"
@@ -282,11 +278,7 @@ async fn live_family_with_the_image_pinned_by_digest() {
         .run()
         .expect("run");
     result.assert_success();
-    let written: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace.path().join(result.output("task-definition")))
-            .expect("file"),
-    )
-    .expect("json");
+    let written = result.output_json("task-definition");
     assert_eq!(
         written["containerDefinitions"][0]["image"],
         format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}@{digest}")

@@ -40,6 +40,8 @@ pub struct ActionResult {
     pub state: BTreeMap<String, String>,
     /// `GITHUB_STEP_SUMMARY`.
     pub summary: String,
+    /// The workspace it ran in.
+    pub workspace: PathBuf,
 }
 
 impl ActionRun {
@@ -165,6 +167,7 @@ impl ActionRun {
             exported: parse_file_commands(&read("GITHUB_ENV")).context("GITHUB_ENV")?,
             state: parse_file_commands(&read("GITHUB_STATE")).context("GITHUB_STATE")?,
             summary: read("GITHUB_STEP_SUMMARY"),
+            workspace: self.workspace.clone(),
         })
     }
 }
@@ -213,6 +216,17 @@ impl ActionResult {
             Some(value) => value,
             None => panic!("no output '{name}':\n{}", self.log()),
         }
+    }
+
+    /// The JSON file an output names, relative to the workspace (e.g. a rendered task
+    /// definition).
+    #[track_caller]
+    pub fn output_json(&self, name: &str) -> serde_json::Value {
+        let path = self.workspace.join(self.output(name));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{}", path.display(), self.log()));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
     }
 
     /// stdout and stderr, for failure messages.
