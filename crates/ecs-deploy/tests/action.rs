@@ -7,7 +7,9 @@
 //! and, driven by that emulator limitation, the automatic rollback's calls.
 
 use serde_json::json;
-use test_harness::{ActionRun, Emulator, FaultProxy, StubResponse, StubServer, unique_name};
+use test_harness::{ActionRun, Emulator, FaultProxy, StubResponse, StubServer};
+
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ecs-deploy");
 
@@ -21,30 +23,15 @@ struct Setup {
 /// A cluster with service `api` on revision 1 of a new family, and revision 2's file in a
 /// workspace as `td.json`.
 async fn setup(endpoint: &str) -> Setup {
-    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(endpoint).await);
-    let cluster = unique_name("cluster");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .expect("cluster");
-    let family = unique_name("api");
-    let definition = |image: &str| json!({"family": family, "containerDefinitions": [{"name": "api", "image": image, "memory": 256}]});
-    let old_arn = render_taskdef::ecs::register(&ecs, &definition("api:1"))
-        .await
-        .expect("revision 1");
-    ecs.create_service()
-        .cluster(&cluster)
-        .service_name("api")
-        .task_definition(&old_arn)
-        .desired_count(1)
-        .send()
-        .await
-        .expect("service");
+    let common::ApiService {
+        cluster,
+        family,
+        arn: old_arn,
+    } = common::api_service(endpoint, 1).await;
     let workspace = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         workspace.path().join("td.json"),
-        definition("api:2").to_string(),
+        common::definition(&family, "api:2").to_string(),
     )
     .expect("file");
     Setup {

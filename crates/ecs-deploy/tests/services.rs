@@ -8,36 +8,16 @@ use ecs_deploy::backoff::Backoff;
 use ecs_deploy::rollout::Assessment;
 use ecs_deploy::services::{SdkServices, Services};
 use ecs_deploy::wait::{Watch, wait_for_rollout};
-use test_harness::{Emulator, unique_name};
+use test_harness::Emulator;
+
+mod common;
 
 #[tokio::test]
 async fn a_service_the_emulator_reports_running_is_completed() {
     let emulator =
         Emulator::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "2")]).expect("emulator");
-    let config = Emulator::sdk_config(emulator.endpoint()).await;
-    let ecs = aws_sdk_ecs::Client::new(&config);
-    let cluster = unique_name("cluster");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .expect("cluster");
-    let family = unique_name("api");
-    let definition = serde_json::json!({
-        "family": family,
-        "containerDefinitions": [{"name": "api", "image": "nginx:1.27", "memory": 256}],
-    });
-    let arn = render_taskdef::ecs::register(&ecs, &definition)
-        .await
-        .expect("register");
-    ecs.create_service()
-        .cluster(&cluster)
-        .service_name("api")
-        .task_definition(&arn)
-        .desired_count(2)
-        .send()
-        .await
-        .expect("service");
+    let common::ApiService { cluster, arn, .. } = common::api_service(emulator.endpoint(), 2).await;
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
 
     let services = SdkServices::new(ecs.clone());
     let state = services.describe(&cluster, "api").await.expect("describe");
@@ -65,13 +45,8 @@ async fn a_service_the_emulator_reports_running_is_completed() {
 #[tokio::test]
 async fn a_missing_service_or_cluster_is_named() {
     let emulator = Emulator::shared();
+    let common::ApiService { cluster, .. } = common::api_service(emulator.endpoint(), 1).await;
     let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
-    let cluster = unique_name("cluster");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .expect("cluster");
     let services = SdkServices::new(ecs);
     let missing = services
         .describe(&cluster, "nope")
