@@ -214,10 +214,7 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     }
     console.info(&format!("Changes: {}", decision.reason));
     let (files, decision) = changed_files(runner, &settings, &git, decision).await?;
-    console.info(&match files.len() {
-        1 => "Detected 1 changed file".to_owned(),
-        n => format!("Detected {n} changed files"),
-    });
+    console.info(&format!("Detected {}", report::changed_files(files.len())));
     let matches = settings.matcher.match_files(&files);
     report::write(
         runner,

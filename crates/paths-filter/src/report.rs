@@ -135,15 +135,20 @@ fn summary(report: &Report<'_>) -> String {
             first,
         ]);
     }
-    let count = match report.files.len() {
-        1 => "1 changed file".to_owned(),
-        n => format!("{n} changed files"),
-    };
+    let count = changed_files(report.files.len());
     format!(
         "### paths-filter\n\n{count}. {}.\n\n{}\n",
         capitalise(report.reason),
         table.to_markdown()
     )
+}
+
+/// "1 changed file", "3 changed files".
+pub fn changed_files(count: usize) -> String {
+    match count {
+        1 => "1 changed file".to_owned(),
+        n => format!("{n} changed files"),
+    }
 }
 
 fn capitalise(text: &str) -> String {
