@@ -44,17 +44,26 @@ pub struct Plan {
     pub smoke_deadline: Duration,
     /// Roll back automatically.
     pub rollback: bool,
-    /// A one-off task (a migration) run from the new revision before the service update.
-    pub pre_deploy: Option<OneOffTask>,
+    /// A one-off task (`run-task`, a migration) run from the new revision before the update.
+    pub task: Option<TaskStep>,
 }
 
-/// How the pre-deploy task went.
+/// A one-off task to run before the service update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreDeployReport {
+pub struct TaskStep {
+    /// What to run (cluster and task definition are filled in by the deploy).
+    pub task: OneOffTask,
+    /// Wait until it stopped, and stop the deploy unless it succeeded.
+    pub wait: bool,
+}
+
+/// How the one-off task went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskReport {
     /// Its task ARN.
     pub task_arn: String,
-    /// How it ended.
-    pub result: TaskResult,
+    /// How it ended, when waited for.
+    pub result: Option<TaskResult>,
 }
 
 /// What happened.
@@ -72,8 +81,8 @@ pub struct Outcome {
     pub after: AfterRollout,
     /// How the rollback's own rollout ended, when there was one.
     pub rollback: Option<Assessment>,
-    /// The pre-deploy task, when there was one.
-    pub pre_deploy: Option<PreDeployReport>,
+    /// The one-off task, when there was one.
+    pub task: Option<TaskReport>,
 }
 
 /// Runs the deploy.
@@ -116,52 +125,20 @@ where
         smoke_failure: None,
         after: AfterRollout::Done,
         rollback: None,
-        pre_deploy: None,
+        task: None,
     };
-    if let Some(template) = &plan.pre_deploy {
+    if let Some(step) = &plan.task {
         let task = OneOffTask {
             cluster: cluster.to_owned(),
             task_definition: arn.clone(),
-            ..template.clone()
+            ..step.task.clone()
         };
-        progress(Progress::Step(format!(
-            "running the pre-deploy task: {}",
-            task.command.join(" ")
-        )));
-        let task_arn = services.run_task(&task).await?;
-        let (backoff, timeout) = plan
-            .wait
-            .unwrap_or((Backoff::default(), Duration::from_secs(1800)));
-        let result = wait_for_task(
-            services,
-            cluster,
-            &task_arn,
-            &task.container,
-            backoff,
-            timeout,
-            &mut sleep,
-        )
-        .await?;
-        let told = match &result {
-            TaskResult::Succeeded => "exit code 0".to_owned(),
-            TaskResult::Failed { message, .. } => message.clone(),
-            TaskResult::Running => "still running".to_owned(),
-        };
-        progress(Progress::Step(format!(
-            "pre-deploy task {task_arn}: {told}"
-        )));
-        let failure = match &result {
-            TaskResult::Succeeded => None,
-            TaskResult::Failed { message, .. } => Some(message.clone()),
-            TaskResult::Running => Some(format!(
-                "it did not stop within {} minutes",
-                timeout.as_secs() / 60
-            )),
-        };
-        outcome.pre_deploy = Some(PreDeployReport { task_arn, result });
+        let (report, failure) =
+            run_one_off(services, plan, &task, step.wait, &mut sleep, &mut progress).await?;
+        outcome.task = Some(report);
         if let Some(failure) = failure {
             outcome.after = AfterRollout::FailInPlace(format!(
-                "the pre-deploy task failed: {failure}; the service was not changed"
+                "the task run before the update failed: {failure}; the service was not changed"
             ));
             return Ok(outcome);
         }
@@ -223,12 +200,71 @@ where
     Ok(outcome)
 }
 
+/// Runs the one-off task and, when asked, waits for it; returns its report and, when it did not
+/// succeed, why.
+async fn run_one_off<S, Sleep, F>(
+    services: &S,
+    plan: &Plan,
+    task: &OneOffTask,
+    wait: bool,
+    sleep: &mut Sleep,
+    progress: &mut impl FnMut(Progress),
+) -> anyhow::Result<(TaskReport, Option<String>)>
+where
+    S: Services,
+    Sleep: FnMut(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let what = task
+        .overrides
+        .iter()
+        .find_map(|o| o.command.as_ref())
+        .map(|command| command.join(" "))
+        .unwrap_or_else(|| "the task definition's own command".to_owned());
+    progress(Progress::Step(format!("running a one-off task: {what}")));
+    let task_arn = services.run_task(task).await?;
+    if !wait {
+        progress(Progress::Step(format!(
+            "started {task_arn} (not waited for)"
+        )));
+        return Ok((
+            TaskReport {
+                task_arn,
+                result: None,
+            },
+            None,
+        ));
+    }
+    let (backoff, timeout) = plan
+        .wait
+        .unwrap_or((Backoff::default(), Duration::from_secs(1800)));
+    let result = wait_for_task(services, task, &task_arn, backoff, timeout, sleep).await?;
+    let failure = match &result {
+        TaskResult::Succeeded => None,
+        TaskResult::Failed { message, .. } => Some(message.clone()),
+        TaskResult::Running => Some(format!(
+            "it did not stop within {} minutes",
+            timeout.as_secs() / 60
+        )),
+    };
+    progress(Progress::Step(format!(
+        "one-off task {task_arn}: {}",
+        failure.as_deref().unwrap_or("exit code 0")
+    )));
+    Ok((
+        TaskReport {
+            task_arn,
+            result: Some(result),
+        },
+        failure,
+    ))
+}
+
 /// Polls a one-off task until it stopped or the timeout passed.
 async fn wait_for_task<S, Sleep, F>(
     services: &S,
-    cluster: &str,
+    task: &OneOffTask,
     task_arn: &str,
-    container: &str,
     backoff: Backoff,
     timeout: Duration,
     sleep: &mut Sleep,
@@ -240,8 +276,8 @@ where
 {
     let mut delays = backoff.delays_within(timeout);
     loop {
-        let state = services.describe_task(cluster, task_arn).await?;
-        let result = task_result(&state, container);
+        let state = services.describe_task(&task.cluster, task_arn).await?;
+        let result = task_result(&state, task.judged_by.as_deref());
         if result != TaskResult::Running {
             return Ok(result);
         }
@@ -282,7 +318,7 @@ mod tests {
             .unwrap_or_default(),
             smoke_deadline: Duration::from_secs(60),
             rollback: true,
-            pre_deploy: None,
+            task: None,
         }
     }
 
@@ -383,13 +419,20 @@ mod tests {
         assert_eq!(ecs.updates(), [NEW]);
     }
 
-    fn migration() -> OneOffTask {
-        OneOffTask {
-            container: "api".into(),
-            command: vec!["alembic".into(), "upgrade".into(), "head".into()],
-            launch_type: "FARGATE".into(),
-            subnets: vec!["subnet-1".into()],
-            ..OneOffTask::default()
+    fn migration() -> TaskStep {
+        TaskStep {
+            task: OneOffTask {
+                overrides: vec![crate::tasks::ContainerOverride {
+                    name: "api".into(),
+                    command: Some(vec!["alembic".into(), "upgrade".into(), "head".into()]),
+                    ..Default::default()
+                }],
+                judged_by: Some("api".into()),
+                launch_type: "FARGATE".into(),
+                subnets: vec!["subnet-1".into()],
+                ..OneOffTask::default()
+            },
+            wait: true,
         }
     }
 
@@ -421,7 +464,7 @@ mod tests {
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             vec![running, stopped(Some(0), None)].into();
         let mut with_migration = plan(Some("api"));
-        with_migration.pre_deploy = Some(migration());
+        with_migration.task = Some(migration());
         let outcome = run(&ecs, None, &with_migration).await.expect("deployed");
         assert_eq!(outcome.after, AfterRollout::Done);
         let started = ecs
@@ -442,12 +485,12 @@ mod tests {
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             vec![stopped(Some(3), Some("Essential container in task exited"))].into();
         let mut with_migration = plan(Some("api"));
-        with_migration.pre_deploy = Some(migration());
+        with_migration.task = Some(migration());
         let outcome = run(&ecs, None, &with_migration).await.expect("ran");
         assert!(matches!(&outcome.after, AfterRollout::FailInPlace(m)
-            if m == "the pre-deploy task failed: container api exited with code 3 (task: Essential container in task exited); the service was not changed"));
+            if m == "the task run before the update failed: container api exited with code 3 (task: Essential container in task exited); the service was not changed"));
         assert!(matches!(
-            outcome.pre_deploy.as_ref().map(|p| &p.result),
+            outcome.task.as_ref().and_then(|p| p.result.as_ref()),
             Some(TaskResult::Failed {
                 exit_code: Some(3),
                 ..

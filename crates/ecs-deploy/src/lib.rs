@@ -7,8 +7,8 @@
 //! ([`wait`]) call ECS through the [`services::Services`] trait, which the SDK implements and
 //! the tests script, and run smoke checks through [`smoke_http::SmokeRunner`].
 //!
-//! Not yet here (see the README): the anchor's `run-task` step, CodeDeploy, drain settings,
-//! several services in one step, revision cleanup.
+//! Not yet here (see the README): CodeDeploy, drain settings, several services in one step,
+//! revision cleanup.
 
 pub mod backoff;
 pub mod deploy;
@@ -27,7 +27,7 @@ use std::time::Duration;
 use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner, Table};
 use anyhow::{Context as _, bail};
 
-use crate::deploy::{Outcome, Plan, Source};
+use crate::deploy::{Outcome, Plan, Source, TaskStep};
 use crate::rollout::{AfterRollout, Assessment};
 use crate::services::{SdkServices, ServiceUpdate};
 use crate::smoke_http::HttpSmoke;
@@ -81,18 +81,36 @@ const INPUTS: &[InputSpec] = &[
         "Roll back to the previous task definition when the rollout or a smoke check fails.",
         "true",
     ),
+    InputSpec::with_default(
+        "run-task",
+        "Run the new revision as a one-off task before the service update.",
+        "false",
+    ),
+    InputSpec::with_default(
+        "wait-for-task-stopped",
+        "Wait for the one-off task to stop; unless every container (or pre-deploy-container) exits with 0, stop without touching the service.",
+        "false",
+    ),
     InputSpec::optional(
         "pre-deploy-command",
-        "Command of a one-off task run from the new revision before the service update (e.g. `alembic upgrade head`); a non-zero exit stops the deploy without touching the service.",
+        "A migration: runs a one-off task from the new revision with this command (e.g. `alembic upgrade head`) and waits for it; a non-zero exit stops the deploy without touching the service. Implies run-task and wait-for-task-stopped.",
     ),
     InputSpec::optional(
         "pre-deploy-container",
-        "Container that runs pre-deploy-command; defaults to the task definition's first container.",
+        "Container that runs pre-deploy-command, and whose exit code decides; defaults to the task definition's first container.",
+    ),
+    InputSpec::optional(
+        "run-task-container-overrides",
+        "Container overrides of the one-off task, a JSON array as RunTask takes it: `[{\"name\": \"app\", \"command\": [...], \"environment\": [...]}]`.",
     ),
     InputSpec::with_default(
         "run-task-launch-type",
-        "Launch type of the one-off task: FARGATE, EC2 or EXTERNAL.",
+        "Launch type of the one-off task: FARGATE, EC2 or EXTERNAL (not sent with a capacity provider strategy).",
         "FARGATE",
+    ),
+    InputSpec::optional(
+        "run-task-capacity-provider-strategy",
+        "Capacity provider strategy of the one-off task, a JSON array: `[{\"capacityProvider\": \"FARGATE_SPOT\", \"weight\": 1}]`.",
     ),
     InputSpec::optional(
         "run-task-subnets",
@@ -111,6 +129,10 @@ const INPUTS: &[InputSpec] = &[
         "run-task-started-by",
         "The one-off task's startedBy.",
         "GitHub-Actions",
+    ),
+    InputSpec::optional(
+        "run-task-tags",
+        "Tags of the one-off task, a JSON array: `[{\"key\": \"purpose\", \"value\": \"migration\"}]`.",
     ),
 ];
 
@@ -133,12 +155,12 @@ pub static SPEC: ActionSpec = ActionSpec {
             description: "true when the service was rolled back to the previous task definition.",
         },
         OutputSpec {
-            name: "pre-deploy-task-arn",
-            description: "ARN of the pre-deploy task, when one ran.",
+            name: "run-task-arn",
+            description: "ARNs of the one-off task as a JSON array (as the anchor action writes it), when one ran.",
         },
         OutputSpec {
-            name: "pre-deploy-exit-code",
-            description: "Exit code of the pre-deploy task's container, when it ran.",
+            name: "run-task-exit-code",
+            description: "Exit code of the one-off task's deciding container, when it was waited for and exited.",
         },
     ],
     dynamic_outputs: false,
@@ -180,14 +202,11 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
             i32::try_from(n).map_err(|_| anyhow::anyhow!("input 'desired-count': {n} is too large"))
         })
         .transpose()?;
-    let enable_ecs_managed_tags = match inputs.get("enable-ecs-managed-tags")? {
-        Some(_) => Some(inputs.bool("enable-ecs-managed-tags")?),
-        None => None,
-    };
+    let enable_ecs_managed_tags = optional_bool(runner, "enable-ecs-managed-tags")?;
     let propagate_tags =
         inputs.one_of("propagate-tags", &["SERVICE", "TASK_DEFINITION", "NONE"])?;
     let checks = smoke::parse_checks(&inputs.list("smoke-checks")?)?;
-    let pre_deploy = pre_deploy_task(runner, &source)?;
+    let task = task_step(runner, &source)?;
     let service = inputs.get("service")?;
     if !checks.is_empty() && (!wait || service.is_none()) {
         bail!(
@@ -214,7 +233,7 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         checks,
         smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
         rollback: inputs.bool("rollback")?,
-        pre_deploy,
+        task,
     })
 }
 
@@ -229,15 +248,14 @@ fn comma_list(value: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The one-off task of `pre-deploy-command`, checked: a container that exists, and network
-/// settings when the task needs them (awsvpc, which Fargate always uses).
-fn pre_deploy_task(runner: &Runner, source: &Source) -> anyhow::Result<Option<tasks::OneOffTask>> {
+/// The one-off task of `run-task` or `pre-deploy-command`, checked: containers that exist, and
+/// network settings when the task needs them (awsvpc, which Fargate always uses).
+fn task_step(runner: &Runner, source: &Source) -> anyhow::Result<Option<TaskStep>> {
     let inputs = runner.inputs();
-    let Some(command) = inputs.get("pre-deploy-command")? else {
+    let command = inputs.get("pre-deploy-command")?;
+    if command.is_none() && !inputs.bool("run-task")? {
         return Ok(None);
-    };
-    let command = render_taskdef::edits::parse_command(&command)
-        .map_err(|_| anyhow::anyhow!("input 'pre-deploy-command': unbalanced quotes"))?;
+    }
     let document = match source {
         Source::Document(document) => Some(document),
         Source::Registered(_) => None,
@@ -246,38 +264,93 @@ fn pre_deploy_task(runner: &Runner, source: &Source) -> anyhow::Result<Option<ta
         .and_then(|d| d["containerDefinitions"].as_array())
         .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
         .unwrap_or_default();
-    let container = match (inputs.get("pre-deploy-container")?, names.first()) {
-        (Some(name), _) if names.is_empty() || names.contains(&name.as_str()) => name,
-        (Some(name), _) => bail!(
-            "input 'pre-deploy-container': the task definition has no container '{name}' (it has: {})",
-            names.join(", ")
-        ),
-        (None, Some(first)) => (*first).to_owned(),
-        (None, None) => {
-            bail!("input 'pre-deploy-container' is required when deploying a task definition ARN")
+    let check_container = |input: &str, name: &str| {
+        if names.is_empty() || names.contains(&name) {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(
+                "input '{input}': the task definition has no container '{name}' (it has: {})",
+                names.join(", ")
+            ))
         }
     };
+    let mut overrides: Vec<tasks::ContainerOverride> = tasks::parse_json_list(
+        "run-task-container-overrides",
+        inputs.get("run-task-container-overrides")?.as_deref(),
+    )?;
+    for entry in &overrides {
+        check_container("run-task-container-overrides", &entry.name)?;
+    }
+    let judged_by = match &command {
+        None => inputs.get("pre-deploy-container")?,
+        Some(command) => {
+            let command = render_taskdef::edits::parse_command(command)
+                .map_err(|_| anyhow::anyhow!("input 'pre-deploy-command': unbalanced quotes"))?;
+            let container = match (inputs.get("pre-deploy-container")?, names.first()) {
+                (Some(name), _) => name,
+                (None, Some(first)) => (*first).to_owned(),
+                (None, None) => bail!(
+                    "input 'pre-deploy-container' is required when deploying a task definition ARN"
+                ),
+            };
+            match overrides.iter_mut().find(|o| o.name == container) {
+                Some(entry) => entry.command = Some(command),
+                None => overrides.push(tasks::ContainerOverride {
+                    name: container.clone(),
+                    command: Some(command),
+                    ..Default::default()
+                }),
+            }
+            Some(container)
+        }
+    };
+    if let Some(name) = &judged_by {
+        check_container("pre-deploy-container", name)?;
+    }
+    let capacity_provider_strategy = tasks::parse_json_list(
+        "run-task-capacity-provider-strategy",
+        inputs
+            .get("run-task-capacity-provider-strategy")?
+            .as_deref(),
+    )?;
     let launch_type = inputs
         .one_of("run-task-launch-type", &["FARGATE", "EC2", "EXTERNAL"])?
         .unwrap_or_else(|| "FARGATE".into());
     let subnets = comma_list(inputs.get("run-task-subnets")?);
-    let awsvpc = document.is_some_and(|d| d["networkMode"] == "awsvpc") || launch_type == "FARGATE";
+    let fargate = launch_type == "FARGATE" && capacity_provider_strategy.is_empty();
+    let awsvpc = document.is_some_and(|d| d["networkMode"] == "awsvpc") || fargate;
     if awsvpc && subnets.is_empty() {
         bail!(
-            "input 'run-task-subnets' is required for the pre-deploy task: it uses awsvpc networking (Fargate always does)"
+            "input 'run-task-subnets' is required for the one-off task: it uses awsvpc networking (Fargate always does)"
         );
     }
     let public_ip = inputs.one_of("run-task-assign-public-IP", &["ENABLED", "DISABLED"])?;
-    Ok(Some(tasks::OneOffTask {
-        container,
-        command,
-        launch_type,
-        subnets,
-        security_groups: comma_list(inputs.get("run-task-security-groups")?),
-        assign_public_ip: public_ip.as_deref() == Some("ENABLED"),
-        started_by: inputs.required("run-task-started-by")?,
-        ..tasks::OneOffTask::default()
+    let enable_ecs_managed_tags = optional_bool(runner, "enable-ecs-managed-tags")?;
+    Ok(Some(TaskStep {
+        wait: command.is_some() || inputs.bool("wait-for-task-stopped")?,
+        task: tasks::OneOffTask {
+            overrides,
+            judged_by,
+            launch_type,
+            capacity_provider_strategy,
+            subnets,
+            security_groups: comma_list(inputs.get("run-task-security-groups")?),
+            assign_public_ip: public_ip.as_deref() == Some("ENABLED"),
+            started_by: inputs.required("run-task-started-by")?,
+            enable_ecs_managed_tags,
+            tags: tasks::parse_json_list("run-task-tags", inputs.get("run-task-tags")?.as_deref())?,
+            ..tasks::OneOffTask::default()
+        },
     }))
+}
+
+/// A boolean input that may be left out.
+fn optional_bool(runner: &Runner, name: &str) -> anyhow::Result<Option<bool>> {
+    let inputs = runner.inputs();
+    match inputs.get(name)? {
+        Some(_) => Ok(Some(inputs.bool(name)?)),
+        None => Ok(None),
+    }
 }
 
 /// Runs the action.
@@ -319,16 +392,18 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     )?;
     let rolled_back = matches!(outcome.after, AfterRollout::RollBackTo(_));
     runner.set_output("rolled-back", if rolled_back { "true" } else { "false" })?;
-    if let Some(pre) = &outcome.pre_deploy {
-        runner.set_output("pre-deploy-task-arn", &pre.task_arn)?;
-        if let tasks::TaskResult::Failed {
-            exit_code: Some(code),
-            ..
-        } = pre.result
-        {
-            runner.set_output("pre-deploy-exit-code", &code.to_string())?;
-        } else if pre.result == tasks::TaskResult::Succeeded {
-            runner.set_output("pre-deploy-exit-code", "0")?;
+    if let Some(task) = &outcome.task {
+        runner.set_output(
+            "run-task-arn",
+            &serde_json::json!([task.task_arn]).to_string(),
+        )?;
+        match &task.result {
+            Some(tasks::TaskResult::Succeeded) => runner.set_output("run-task-exit-code", "0")?,
+            Some(tasks::TaskResult::Failed {
+                exit_code: Some(code),
+                ..
+            }) => runner.set_output("run-task-exit-code", &code.to_string())?,
+            _ => {}
         }
     }
     runner.append_summary(&summary(&plan, &outcome, started.elapsed()))?;

@@ -138,54 +138,57 @@ impl Services for SdkServices {
     }
 
     async fn run_task(&self, task: &OneOffTask) -> anyhow::Result<String> {
-        use aws_sdk_ecs::types::{
-            AssignPublicIp, AwsVpcConfiguration, ContainerOverride, LaunchType,
-            NetworkConfiguration, TaskOverride,
-        };
-        let network = if task.subnets.is_empty() {
-            None
-        } else {
-            let awsvpc = AwsVpcConfiguration::builder()
-                .set_subnets(Some(task.subnets.clone()))
-                .set_security_groups(Some(task.security_groups.clone()))
-                .assign_public_ip(if task.assign_public_ip {
-                    AssignPublicIp::Enabled
-                } else {
-                    AssignPublicIp::Disabled
-                })
-                .build()
-                .context("invalid network configuration for the pre-deploy task")?;
-            Some(
-                NetworkConfiguration::builder()
-                    .awsvpc_configuration(awsvpc)
-                    .build(),
-            )
-        };
-        let overrides = TaskOverride::builder()
-            .container_overrides(
-                ContainerOverride::builder()
-                    .name(&task.container)
-                    .set_command(Some(task.command.clone()))
-                    .build(),
-            )
-            .build();
+        use aws_sdk_ecs::types::{CapacityProviderStrategyItem, LaunchType, Tag, TaskOverride};
+        let overrides = task
+            .overrides
+            .iter()
+            .map(container_override)
+            .collect::<Vec<_>>();
+        let strategy = task
+            .capacity_provider_strategy
+            .iter()
+            .map(|item| {
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider(&item.capacity_provider)
+                    .set_weight(item.weight)
+                    .set_base(item.base)
+                    .build()
+                    .context("invalid capacity provider strategy")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let launch_type = strategy
+            .is_empty()
+            .then(|| LaunchType::from(task.launch_type.as_str()));
+        let tags = task
+            .tags
+            .iter()
+            .map(|t| Tag::builder().key(&t.key).value(&t.value).build())
+            .collect::<Vec<_>>();
         let answer = self
             .client
             .run_task()
             .cluster(&task.cluster)
             .task_definition(&task.task_definition)
-            .launch_type(LaunchType::from(task.launch_type.as_str()))
-            .set_network_configuration(network)
-            .overrides(overrides)
+            .set_launch_type(launch_type)
+            .set_capacity_provider_strategy((!strategy.is_empty()).then_some(strategy))
+            .set_network_configuration(network_configuration(task)?)
+            .overrides(
+                TaskOverride::builder()
+                    .set_container_overrides(Some(overrides))
+                    .build(),
+            )
             .started_by(&task.started_by)
+            .set_enable_ecs_managed_tags(task.enable_ecs_managed_tags)
+            .set_tags((!tags.is_empty()).then_some(tags))
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))
-            .context("cannot run the pre-deploy task")?;
+            .context("cannot run the one-off task")?;
         if let Some(failure) = answer.failures().first() {
             bail!(
-                "ECS could not start the pre-deploy task: {}",
-                failure.reason().unwrap_or("no reason given")
+                "ECS could not start the one-off task: {} is {}",
+                failure.arn().unwrap_or("the task"),
+                failure.reason().unwrap_or("not started, no reason given")
             );
         }
         answer
@@ -224,6 +227,56 @@ impl Services for SdkServices {
                 .collect(),
         })
     }
+}
+
+/// The awsvpc network configuration of a one-off task, when it has subnets or security groups.
+fn network_configuration(
+    task: &OneOffTask,
+) -> anyhow::Result<Option<aws_sdk_ecs::types::NetworkConfiguration>> {
+    use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
+    if task.subnets.is_empty() && task.security_groups.is_empty() {
+        return Ok(None);
+    }
+    let awsvpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(task.subnets.clone()))
+        .set_security_groups(Some(task.security_groups.clone()))
+        .assign_public_ip(if task.assign_public_ip {
+            AssignPublicIp::Enabled
+        } else {
+            AssignPublicIp::Disabled
+        })
+        .build()
+        .context("invalid network configuration for the one-off task")?;
+    Ok(Some(
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(awsvpc)
+            .build(),
+    ))
+}
+
+/// The SDK form of one container override.
+fn container_override(
+    spec: &crate::tasks::ContainerOverride,
+) -> aws_sdk_ecs::types::ContainerOverride {
+    use aws_sdk_ecs::types::KeyValuePair;
+    let environment = spec.environment.as_ref().map(|vars| {
+        vars.iter()
+            .map(|v| {
+                KeyValuePair::builder()
+                    .name(&v.name)
+                    .value(&v.value)
+                    .build()
+            })
+            .collect()
+    });
+    aws_sdk_ecs::types::ContainerOverride::builder()
+        .name(&spec.name)
+        .set_command(spec.command.clone())
+        .set_environment(environment)
+        .set_cpu(spec.cpu)
+        .set_memory(spec.memory)
+        .set_memory_reservation(spec.memory_reservation)
+        .build()
 }
 
 /// The parts of an SDK `Service` the waiter decides on.

@@ -260,6 +260,52 @@ async fn bad_inputs_fail_before_any_change() {
             "input 'task-definition' is required",
         ),
         (
+            vec![("pre-deploy-command", "alembic upgrade head")],
+            "input 'run-task-subnets' is required for the one-off task",
+        ),
+        (
+            vec![("pre-deploy-command", "migrate 'now")],
+            "input 'pre-deploy-command': unbalanced quotes",
+        ),
+        (
+            vec![
+                ("pre-deploy-command", "migrate"),
+                ("pre-deploy-container", "worker"),
+                ("run-task-subnets", "subnet-1"),
+            ],
+            "input 'pre-deploy-container': the task definition has no container 'worker' (it has: api)",
+        ),
+        (
+            vec![
+                ("run-task", "true"),
+                ("run-task-subnets", "subnet-1"),
+                (
+                    "run-task-container-overrides",
+                    r#"[{"name": "api", "comand": []}]"#,
+                ),
+            ],
+            "input 'run-task-container-overrides': expected a JSON array: unknown field `comand`",
+        ),
+        (
+            vec![
+                ("run-task", "true"),
+                ("run-task-subnets", "subnet-1"),
+                ("run-task-container-overrides", r#"[{"name": "web"}]"#),
+            ],
+            "input 'run-task-container-overrides': the task definition has no container 'web'",
+        ),
+        (
+            vec![
+                ("run-task", "true"),
+                ("run-task-capacity-provider-strategy", "FARGATE_SPOT"),
+            ],
+            "input 'run-task-capacity-provider-strategy': expected a JSON array",
+        ),
+        (
+            vec![("run-task", "true"), ("run-task-launch-type", "LAMBDA")],
+            "input 'run-task-launch-type': expected one of FARGATE, EC2, EXTERNAL",
+        ),
+        (
             vec![("role-to-assume", "deployer")],
             "input 'role-to-assume': expected an IAM role ARN",
         ),
@@ -356,12 +402,14 @@ async fn a_migration_runs_before_the_update() {
         .run()
         .expect("run");
     result.assert_success();
+    let arns: serde_json::Value =
+        serde_json::from_str(result.output("run-task-arn")).expect("JSON array");
     assert!(
-        result.output("pre-deploy-task-arn").contains(":task/"),
+        arns[0].as_str().unwrap_or_default().contains(":task/"),
         "{}",
         result.log()
     );
-    assert_eq!(result.output("pre-deploy-exit-code"), "0");
+    assert_eq!(result.output("run-task-exit-code"), "0");
     let calls: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
     let run_task = calls.iter().position(|c| c == "RunTask").expect("RunTask");
     let update = calls
@@ -400,4 +448,50 @@ async fn a_migration_runs_before_the_update() {
             "ecs:UpdateService",
         ],
     );
+
+    // The anchor's run-task: its overrides, tags and capacity provider strategy are sent as
+    // given, the launch type is not, and without wait-for-task-stopped nothing waits.
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("run-task", "true")
+        .input(
+            "run-task-container-overrides",
+            r#"[{"name": "api", "command": ["seed", "--demo"], "environment": [{"name": "MODE", "value": "seed"}]}]"#,
+        )
+        .input(
+            "run-task-capacity-provider-strategy",
+            r#"[{"capacityProvider": "FARGATE", "weight": 1}]"#,
+        )
+        .input("run-task-tags", r#"[{"key": "purpose", "value": "seed"}]"#)
+        .input("run-task-subnets", &subnet)
+        .run()
+        .expect("run");
+    result.assert_success();
+    let arns: serde_json::Value =
+        serde_json::from_str(result.output("run-task-arn")).expect("JSON array");
+    assert_eq!(arns.as_array().map(Vec::len), Some(1));
+    assert!(!result.outputs.contains_key("run-task-exit-code"));
+    assert_eq!(proxy.count("DescribeTasks"), 0, "not waited for");
+    let request: serde_json::Value = serde_json::from_str(
+        &proxy
+            .calls()
+            .into_iter()
+            .find(|c| c.operation == "RunTask")
+            .expect("RunTask")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(
+        request["overrides"]["containerOverrides"][0],
+        json!({"name": "api", "command": ["seed", "--demo"], "environment": [{"name": "MODE", "value": "seed"}]})
+    );
+    assert_eq!(
+        request["capacityProviderStrategy"],
+        json!([{"capacityProvider": "FARGATE", "weight": 1}])
+    );
+    assert_eq!(
+        request["tags"],
+        json!([{"key": "purpose", "value": "seed"}])
+    );
+    assert!(request.get("launchType").is_none(), "{request}");
 }
