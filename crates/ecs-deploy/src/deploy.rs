@@ -46,6 +46,19 @@ pub struct Plan {
     pub rollback: bool,
     /// A one-off task (`run-task`, a migration) run from the new revision before the update.
     pub task: Option<TaskStep>,
+    /// The deregistration delay (seconds) every target group of the service must have.
+    pub deregistration_delay: Option<u32>,
+}
+
+/// A target group whose deregistration delay the deploy changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrainChange {
+    /// The target group ARN.
+    pub target_group: String,
+    /// The delay it had.
+    pub from: Option<u32>,
+    /// The delay it has now.
+    pub to: u32,
 }
 
 /// A one-off task to run before the service update.
@@ -83,6 +96,8 @@ pub struct Outcome {
     pub rollback: Option<Assessment>,
     /// The one-off task, when there was one.
     pub task: Option<TaskReport>,
+    /// Target groups whose deregistration delay was changed.
+    pub drain_changes: Vec<DrainChange>,
 }
 
 /// Runs the deploy.
@@ -100,15 +115,16 @@ where
     F: Future<Output = ()>,
 {
     let cluster = plan.cluster.as_str();
-    let previous = match &plan.service {
+    let (previous, target_groups) = match &plan.service {
         Some(service) => {
             let state = services.describe(cluster, service).await?;
             if state.status != "ACTIVE" {
                 bail!("service '{service}' is {}, not ACTIVE", state.status);
             }
-            Some(state.task_definition).filter(|td| !td.is_empty())
+            let previous = Some(state.task_definition).filter(|td| !td.is_empty());
+            (previous, state.target_groups)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let arn = match &plan.source {
         Source::Document(document) => {
@@ -126,6 +142,7 @@ where
         after: AfterRollout::Done,
         rollback: None,
         task: None,
+        drain_changes: Vec::new(),
     };
     if let Some(step) = &plan.task {
         let task = OneOffTask {
@@ -146,6 +163,10 @@ where
     let Some(service) = &plan.service else {
         return Ok(outcome);
     };
+    if let Some(seconds) = plan.deregistration_delay {
+        outcome.drain_changes =
+            converge_drain(services, &target_groups, seconds, &mut progress).await?;
+    }
     let update = ServiceUpdate {
         task_definition: arn.clone(),
         ..plan.update.clone()
@@ -198,6 +219,36 @@ where
             Some(wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?);
     }
     Ok(outcome)
+}
+
+/// Sets the deregistration delay of every target group that has another one, so old tasks
+/// drain for as long as asked while the rollout replaces them.
+async fn converge_drain<S: Services>(
+    services: &S,
+    target_groups: &[String],
+    seconds: u32,
+    progress: &mut impl FnMut(Progress),
+) -> anyhow::Result<Vec<DrainChange>> {
+    let mut changes = Vec::new();
+    for target_group in target_groups {
+        let from = services.deregistration_delay(target_group).await?;
+        if from == Some(seconds) {
+            continue;
+        }
+        services
+            .set_deregistration_delay(target_group, seconds)
+            .await?;
+        progress(Progress::Step(format!(
+            "deregistration delay of {target_group}: {} s → {seconds} s",
+            from.map_or_else(|| "unset".to_owned(), |s| s.to_string())
+        )));
+        changes.push(DrainChange {
+            target_group: target_group.clone(),
+            from,
+            to: seconds,
+        });
+    }
+    Ok(changes)
 }
 
 /// Runs the one-off task and, when asked, waits for it; returns its report and, when it did not
@@ -319,6 +370,7 @@ mod tests {
             smoke_deadline: Duration::from_secs(60),
             rollback: true,
             task: None,
+            deregistration_delay: None,
         }
     }
 
@@ -517,5 +569,36 @@ mod tests {
             matches!(outcome.after, AfterRollout::FailInPlace(ref m) if m.contains("automatic rollback is off"))
         );
         assert_eq!(ecs.updates(), [NEW]);
+    }
+
+    #[tokio::test]
+    async fn the_drain_setting_is_converged_before_the_update() {
+        let mut attached = service(OLD, OLD, Some(Completed), 2);
+        attached.target_groups = vec!["tg/a".into(), "tg/b".into()];
+        let ecs = ScriptedEcs::new(vec![
+            Ok(attached),
+            Ok(service(NEW, NEW, Some(Completed), 2)),
+        ]);
+        ecs.delays
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend([("tg/a".to_owned(), 300), ("tg/b".to_owned(), 30)]);
+        let mut with_drain = plan(Some("api"));
+        with_drain.deregistration_delay = Some(30);
+        let outcome = run(&ecs, None, &with_drain).await.expect("deployed");
+        assert_eq!(
+            outcome.drain_changes,
+            [DrainChange {
+                target_group: "tg/a".into(),
+                from: Some(300),
+                to: 30
+            }]
+        );
+        let delays = ecs
+            .delays
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        assert_eq!(delays.get("tg/a"), Some(&30));
     }
 }

@@ -76,6 +76,10 @@ const INPUTS: &[InputSpec] = &[
         "How long the smoke checks may take, retries included.",
         "300",
     ),
+    InputSpec::optional(
+        "deregistration-delay-seconds",
+        "Graceful drain: make every target group of the service deregister targets after this many seconds (0 to 3600) before the update.",
+    ),
     InputSpec::with_default(
         "rollback",
         "Roll back to the previous task definition when the rollout or a smoke check fails.",
@@ -234,6 +238,7 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
         rollback: inputs.bool("rollback")?,
         task,
+        deregistration_delay: deregistration_delay(runner)?,
     })
 }
 
@@ -344,6 +349,20 @@ fn task_step(runner: &Runner, source: &Source) -> anyhow::Result<Option<TaskStep
     }))
 }
 
+/// `deregistration-delay-seconds`: 0 to 3600, as Elastic Load Balancing allows.
+fn deregistration_delay(runner: &Runner) -> anyhow::Result<Option<u32>> {
+    let inputs = runner.inputs();
+    let Some(seconds) = inputs.number("deregistration-delay-seconds")? else {
+        return Ok(None);
+    };
+    if seconds > 3600 || inputs.get("service")?.is_none() {
+        bail!(
+            "input 'deregistration-delay-seconds': expected 0 to 3600 seconds for the target groups of a 'service', got {seconds}"
+        );
+    }
+    Ok(u32::try_from(seconds).ok())
+}
+
 /// A boolean input that may be left out.
 fn optional_bool(runner: &Runner, name: &str) -> anyhow::Result<Option<bool>> {
     let inputs = runner.inputs();
@@ -357,7 +376,7 @@ fn optional_bool(runner: &Runner, name: &str) -> anyhow::Result<Option<bool>> {
 pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     let plan = plan(runner)?;
     let config = action_aws::load_config(runner).await?;
-    let services = SdkServices::new(aws_sdk_ecs::Client::new(&config));
+    let services = SdkServices::new(&config);
     let smoke = HttpSmoke::new()?;
     let console = runner.console();
     let started = std::time::Instant::now();

@@ -72,6 +72,8 @@ pub struct ServiceState {
     pub events: Vec<ServiceEvent>,
     /// Whether the deployment circuit breaker rolls back by itself.
     pub circuit_breaker_rollback: bool,
+    /// ARNs of the target groups the service is attached to.
+    pub target_groups: Vec<String>,
 }
 
 /// How the rollout of a task definition stands.
@@ -253,6 +255,7 @@ mod tests {
             deployments,
             events: Vec::new(),
             circuit_breaker_rollback: rollback,
+            target_groups: Vec::new(),
         }
     }
 

@@ -25,6 +25,8 @@ pub(crate) struct ScriptedEcs {
     pub(crate) tasks: Mutex<VecDeque<TaskState>>,
     /// One-off tasks started.
     pub(crate) started: Mutex<Vec<OneOffTask>>,
+    /// Deregistration delays of target groups, by ARN; changes are recorded here.
+    pub(crate) delays: Mutex<std::collections::BTreeMap<String, u32>>,
 }
 
 impl ScriptedEcs {
@@ -84,6 +86,27 @@ impl Services for ScriptedEcs {
             .ok_or_else(|| anyhow::anyhow!("the script has no more task answers"))
     }
 
+    async fn deregistration_delay(&self, target_group: &str) -> anyhow::Result<Option<u32>> {
+        Ok(self
+            .delays
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(target_group)
+            .copied())
+    }
+
+    async fn set_deregistration_delay(
+        &self,
+        target_group: &str,
+        seconds: u32,
+    ) -> anyhow::Result<()> {
+        self.delays
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(target_group.to_owned(), seconds);
+        Ok(())
+    }
+
     async fn register(&self, document: &Value) -> anyhow::Result<String> {
         self.registered
             .lock()
@@ -117,5 +140,6 @@ pub(crate) fn service(
         }],
         events: Vec::new(),
         circuit_breaker_rollback: false,
+        target_groups: Vec::new(),
     }
 }

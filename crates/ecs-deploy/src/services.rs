@@ -1,6 +1,7 @@
-//! The ECS calls of a deploy (read a service, register a task definition, update the service),
-//! behind a trait, so the deploy and the waiter are tested against scripted answers as well as
-//! against the emulator through the SDK.
+//! The AWS calls of a deploy (read a service, register a task definition, update the service,
+//! run a one-off task, the drain setting of its target groups), behind a trait, so the deploy
+//! and the waiter are tested against scripted answers as well as against the emulator through
+//! the SDK.
 
 use std::future::Future;
 
@@ -56,18 +57,38 @@ pub trait Services {
         cluster: &str,
         task: &str,
     ) -> impl Future<Output = anyhow::Result<TaskState>> + Send;
+
+    /// A target group's `deregistration_delay.timeout_seconds` (elasticloadbalancingv2).
+    fn deregistration_delay(
+        &self,
+        target_group: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<u32>>> + Send;
+
+    /// Sets a target group's `deregistration_delay.timeout_seconds`.
+    fn set_deregistration_delay(
+        &self,
+        target_group: &str,
+        seconds: u32,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// The real ECS, through the SDK.
+/// The real ECS and Elastic Load Balancing, through the SDK.
 #[derive(Debug, Clone)]
 pub struct SdkServices {
     client: aws_sdk_ecs::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
 }
 
+/// The target-group attribute of the drain time.
+const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+
 impl SdkServices {
-    /// Over an SDK client.
-    pub fn new(client: aws_sdk_ecs::Client) -> Self {
-        Self { client }
+    /// With clients made from `config`.
+    pub fn new(config: &action_aws::SdkConfig) -> Self {
+        Self {
+            client: aws_sdk_ecs::Client::new(config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
+        }
     }
 }
 
@@ -199,6 +220,37 @@ impl Services for SdkServices {
             .context("ECS started no task")
     }
 
+    async fn deregistration_delay(&self, target_group: &str) -> anyhow::Result<Option<u32>> {
+        let value = self
+            .target_group_attribute(target_group, DEREGISTRATION_DELAY)
+            .await?;
+        Ok(value.and_then(|v| v.parse().ok()))
+    }
+
+    async fn set_deregistration_delay(
+        &self,
+        target_group: &str,
+        seconds: u32,
+    ) -> anyhow::Result<()> {
+        use aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute;
+        self.elb
+            .modify_target_group_attributes()
+            .target_group_arn(target_group)
+            .attributes(
+                TargetGroupAttribute::builder()
+                    .key(DEREGISTRATION_DELAY)
+                    .value(seconds.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| {
+                format!("cannot set the deregistration delay of target group {target_group}")
+            })?;
+        Ok(())
+    }
+
     async fn describe_task(&self, cluster: &str, task: &str) -> anyhow::Result<TaskState> {
         let answer = self
             .client
@@ -226,6 +278,31 @@ impl Services for SdkServices {
                 })
                 .collect(),
         })
+    }
+}
+
+impl SdkServices {
+    async fn target_group_attribute(
+        &self,
+        target_group: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let answer = self
+            .elb
+            .describe_target_group_attributes()
+            .target_group_arn(target_group)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| {
+                format!("cannot read the attributes of target group {target_group}")
+            })?;
+        Ok(answer
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(key))
+            .and_then(|a| a.value())
+            .map(str::to_owned))
     }
 }
 
@@ -311,6 +388,12 @@ pub fn state_of(service: &aws_sdk_ecs::types::Service) -> ServiceState {
         task_definition: service.task_definition().unwrap_or_default().to_owned(),
         deployments,
         events,
+        target_groups: service
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.target_group_arn())
+            .map(str::to_owned)
+            .collect(),
         circuit_breaker_rollback: service
             .deployment_configuration()
             .and_then(|c| c.deployment_circuit_breaker())

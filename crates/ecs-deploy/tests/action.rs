@@ -306,6 +306,10 @@ async fn bad_inputs_fail_before_any_change() {
             "input 'run-task-launch-type': expected one of FARGATE, EC2, EXTERNAL",
         ),
         (
+            vec![("service", "api"), ("deregistration-delay-seconds", "4000")],
+            "input 'deregistration-delay-seconds': expected 0 to 3600 seconds",
+        ),
+        (
             vec![("role-to-assume", "deployer")],
             "input 'role-to-assume': expected an IAM role ARN",
         ),
@@ -494,4 +498,89 @@ async fn a_migration_runs_before_the_update() {
         json!([{"key": "purpose", "value": "seed"}])
     );
     assert!(request.get("launchType").is_none(), "{request}");
+}
+
+#[tokio::test]
+async fn the_drain_setting_of_the_services_target_groups_is_converged() {
+    let emulator = Emulator::shared();
+    let config = Emulator::sdk_config(emulator.endpoint()).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let vpc = test_harness::aws_fixtures::default_vpc(emulator.endpoint())
+        .await
+        .expect("vpc");
+    let target_group = elb
+        .create_target_group()
+        .name(test_harness::unique_name("tg"))
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(vpc)
+        .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+        .send()
+        .await
+        .expect("target group")
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap_or_default()
+        .to_owned();
+    let setup = setup(emulator.endpoint()).await;
+    aws_sdk_ecs::Client::new(&config)
+        .create_service()
+        .cluster(&setup.cluster)
+        .service_name("web")
+        .task_definition(&setup.old_arn)
+        .desired_count(1)
+        .load_balancers(
+            aws_sdk_ecs::types::LoadBalancer::builder()
+                .target_group_arn(&target_group)
+                .container_name("api")
+                .container_port(80)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("service behind a target group");
+    let delay = || async {
+        elb.describe_target_group_attributes()
+            .target_group_arn(&target_group)
+            .send()
+            .await
+            .expect("attributes")
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+    };
+    assert_eq!(delay().await.as_deref(), Some("300"), "the default");
+
+    for (run, expected_modifications) in [(1, 1), (2, 0)] {
+        let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+        let result = action(&proxy.endpoint(), &setup)
+            .input("service", "web")
+            .input("deregistration-delay-seconds", "30")
+            .run()
+            .expect("run");
+        result.assert_success();
+        assert_eq!(
+            proxy.count("ModifyTargetGroupAttributes"),
+            expected_modifications,
+            "run {run}: {}",
+            result.log()
+        );
+        assert_eq!(
+            result.log().contains("deregistration delay of"),
+            expected_modifications == 1,
+            "run {run} says what it changed: {}",
+            result.log()
+        );
+        let calls = [
+            "ecs:DescribeServices",
+            "ecs:RegisterTaskDefinition",
+            "ecs:UpdateService",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:ModifyTargetGroupAttributes",
+        ];
+        assert_calls_allowed(&proxy, &calls[..4 + expected_modifications]);
+    }
+    assert_eq!(delay().await.as_deref(), Some("30"));
 }

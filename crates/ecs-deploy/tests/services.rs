@@ -17,9 +17,7 @@ async fn a_service_the_emulator_reports_running_is_completed() {
     let emulator =
         Emulator::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "2")]).expect("emulator");
     let common::ApiService { cluster, arn, .. } = common::api_service(emulator.endpoint(), 2).await;
-    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
-
-    let services = SdkServices::new(ecs.clone());
+    let services = SdkServices::new(&Emulator::sdk_config(emulator.endpoint()).await);
     let state = services.describe(&cluster, "api").await.expect("describe");
     assert_eq!(state.status, "ACTIVE");
     assert_eq!(state.deployments.len(), 1);
@@ -46,8 +44,7 @@ async fn a_service_the_emulator_reports_running_is_completed() {
 async fn a_missing_service_or_cluster_is_named() {
     let emulator = Emulator::shared();
     let common::ApiService { cluster, .. } = common::api_service(emulator.endpoint(), 1).await;
-    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
-    let services = SdkServices::new(ecs);
+    let services = SdkServices::new(&Emulator::sdk_config(emulator.endpoint()).await);
     let missing = services
         .describe(&cluster, "nope")
         .await

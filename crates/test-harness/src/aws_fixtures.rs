@@ -87,12 +87,22 @@ pub async fn tags_of(
 /// A subnet of the emulator's default VPC (EC2 DescribeSubnets, sent by hand: the suite has no
 /// EC2 client, and the emulator routes by the credential scope without checking signatures).
 pub async fn default_subnet(endpoint: &str) -> anyhow::Result<String> {
-    let body = ec2_query(endpoint, "Action=DescribeSubnets&Version=2016-11-15").await?;
-    body.split("<subnetId>")
+    ec2_first(endpoint, "DescribeSubnets", "subnetId").await
+}
+
+/// The id of the emulator's default VPC (raw EC2 query, as [`default_subnet`]).
+pub async fn default_vpc(endpoint: &str) -> anyhow::Result<String> {
+    ec2_first(endpoint, "DescribeVpcs", "vpcId").await
+}
+
+/// The first `<element>` of an EC2 `action`'s answer.
+async fn ec2_first(endpoint: &str, action: &str, element: &str) -> anyhow::Result<String> {
+    let body = ec2_query(endpoint, &format!("Action={action}&Version=2016-11-15")).await?;
+    body.split(&format!("<{element}>"))
         .nth(1)
-        .and_then(|rest| rest.split("</subnetId>").next())
+        .and_then(|rest| rest.split(&format!("</{element}>")).next())
         .map(str::to_owned)
-        .with_context(|| format!("no subnet in the emulator's answer: {body}"))
+        .with_context(|| format!("no {element} in the emulator's answer: {body}"))
 }
 
 async fn ec2_query(endpoint: &str, form: &str) -> anyhow::Result<String> {
