@@ -9,6 +9,7 @@ use anyhow::bail;
 use serde_json::Value;
 
 use crate::backoff::Backoff;
+use crate::cleanup::{family_and_revision, stale_revisions};
 use crate::rollout::{AfterRollout, Assessment, after_rollout};
 use crate::services::{ServiceUpdate, Services};
 use crate::smoke::SmokeCheck;
@@ -48,6 +49,8 @@ pub struct Plan {
     pub task: Option<TaskStep>,
     /// The deregistration delay (seconds) every target group of the service must have.
     pub deregistration_delay: Option<u32>,
+    /// After a good deploy, deregister all but this many newest revisions of the family.
+    pub keep_revisions: Option<usize>,
 }
 
 /// A target group whose deregistration delay the deploy changed.
@@ -98,6 +101,8 @@ pub struct Outcome {
     pub task: Option<TaskReport>,
     /// Target groups whose deregistration delay was changed.
     pub drain_changes: Vec<DrainChange>,
+    /// Old revisions deregistered by `keep-revisions`.
+    pub deregistered: Vec<String>,
 }
 
 /// Runs the deploy.
@@ -143,6 +148,7 @@ where
         rollback: None,
         task: None,
         drain_changes: Vec::new(),
+        deregistered: Vec::new(),
     };
     if let Some(step) = &plan.task {
         let task = OneOffTask {
@@ -161,6 +167,7 @@ where
         }
     }
     let Some(service) = &plan.service else {
+        outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
         return Ok(outcome);
     };
     if let Some(seconds) = plan.deregistration_delay {
@@ -182,6 +189,7 @@ where
         "updated service {service} in cluster {cluster} to {arn}"
     )));
     let Some((backoff, timeout)) = plan.wait else {
+        outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
         return Ok(outcome);
     };
     let watch = Watch {
@@ -218,7 +226,32 @@ where
         outcome.rollback =
             Some(wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?);
     }
+    if outcome.after == AfterRollout::Done {
+        outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
+    }
     Ok(outcome)
+}
+
+/// `keep-revisions`: deregisters the family's old revisions that no service of the cluster uses.
+async fn clean_up<S: Services>(
+    services: &S,
+    plan: &Plan,
+    deployed: &str,
+    progress: &mut impl FnMut(Progress),
+) -> anyhow::Result<Vec<String>> {
+    let (Some(keep), Some((family, _))) = (plan.keep_revisions, family_and_revision(deployed))
+    else {
+        return Ok(Vec::new());
+    };
+    let active = services.active_revisions(family).await?;
+    let mut in_use = services.task_definitions_in_use(&plan.cluster).await?;
+    in_use.insert(deployed.to_owned());
+    let stale = stale_revisions(family, &active, keep, &in_use);
+    for arn in &stale {
+        services.deregister(arn).await?;
+        progress(Progress::Step(format!("deregistered {arn}")));
+    }
+    Ok(stale)
 }
 
 /// Sets the deregistration delay of every target group that has another one, so old tasks
@@ -341,6 +374,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use crate::rollout::RolloutState::{Completed, Failed, InProgress};
     use crate::scripted::{NEW, OLD, ScriptedEcs, service};
@@ -371,6 +406,7 @@ mod tests {
             rollback: true,
             task: None,
             deregistration_delay: None,
+            keep_revisions: None,
         }
     }
 
@@ -600,5 +636,39 @@ mod tests {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         assert_eq!(delays.get("tg/a"), Some(&30));
+    }
+
+    #[tokio::test]
+    async fn old_revisions_are_cleaned_up_after_a_good_deploy_only() {
+        let revision =
+            |n: u32| format!("arn:aws:ecs:eu-west-1:123456789012:task-definition/api:{n}");
+        let good = || {
+            let mut ecs = ScriptedEcs::new(vec![
+                Ok(service(OLD, OLD, Some(Completed), 2)),
+                Ok(service(NEW, NEW, Some(Completed), 2)),
+                Ok(service(OLD, OLD, Some(Completed), 2)),
+            ]);
+            *ecs.revisions
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                (3..=8).map(revision).collect();
+            ecs.in_use = BTreeSet::from([revision(4)]);
+            ecs
+        };
+        let mut keeping = plan(Some("api"));
+        keeping.keep_revisions = Some(2);
+        let ecs = good();
+        let outcome = run(&ecs, None, &keeping).await.expect("deployed");
+        assert_eq!(
+            outcome.deregistered,
+            [revision(3), revision(5), revision(6)]
+        );
+        // A failed deploy keeps everything: the rollback target must stay registered.
+        let ecs = good();
+        let outcome = run(&ecs, Some("smoke failed"), &keeping)
+            .await
+            .expect("ran");
+        assert!(matches!(outcome.after, AfterRollout::RollBackTo(_)));
+        assert!(outcome.deregistered.is_empty());
     }
 }

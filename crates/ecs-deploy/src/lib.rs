@@ -11,6 +11,7 @@
 //! revision cleanup.
 
 pub mod backoff;
+pub mod cleanup;
 pub mod deploy;
 pub mod rollout;
 #[cfg(test)]
@@ -79,6 +80,10 @@ const INPUTS: &[InputSpec] = &[
     InputSpec::optional(
         "deregistration-delay-seconds",
         "Graceful drain: make every target group of the service deregister targets after this many seconds (0 to 3600) before the update.",
+    ),
+    InputSpec::optional(
+        "keep-revisions",
+        "After a good deploy, deregister all but this many newest revisions of the family; a revision any service of the cluster still uses is never deregistered.",
     ),
     InputSpec::with_default(
         "rollback",
@@ -239,6 +244,11 @@ fn plan(runner: &Runner) -> anyhow::Result<Plan> {
         rollback: inputs.bool("rollback")?,
         task,
         deregistration_delay: deregistration_delay(runner)?,
+        keep_revisions: match inputs.number("keep-revisions")? {
+            Some(0) => bail!("input 'keep-revisions': expected at least 1 (the revision deployed)"),
+            Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => None,
+        },
     })
 }
 

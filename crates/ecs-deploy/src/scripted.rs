@@ -1,7 +1,7 @@
 //! Scripted ECS answers for the unit tests: DescribeServices answers played in order, shaped as
 //! the ECS API reference documents them, and every update and registration recorded.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
@@ -27,6 +27,10 @@ pub(crate) struct ScriptedEcs {
     pub(crate) started: Mutex<Vec<OneOffTask>>,
     /// Deregistration delays of target groups, by ARN; changes are recorded here.
     pub(crate) delays: Mutex<std::collections::BTreeMap<String, u32>>,
+    /// ACTIVE revisions; deregistering removes them.
+    pub(crate) revisions: Mutex<Vec<String>>,
+    /// Task definitions the cluster's services use.
+    pub(crate) in_use: BTreeSet<String>,
 }
 
 impl ScriptedEcs {
@@ -84,6 +88,26 @@ impl Services for ScriptedEcs {
         tasks
             .pop_front()
             .ok_or_else(|| anyhow::anyhow!("the script has no more task answers"))
+    }
+
+    async fn active_revisions(&self, _: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .revisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+
+    async fn task_definitions_in_use(&self, _: &str) -> anyhow::Result<BTreeSet<String>> {
+        Ok(self.in_use.clone())
+    }
+
+    async fn deregister(&self, arn: &str) -> anyhow::Result<()> {
+        self.revisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|r| r != arn);
+        Ok(())
     }
 
     async fn deregistration_delay(&self, target_group: &str) -> anyhow::Result<Option<u32>> {

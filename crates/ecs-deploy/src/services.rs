@@ -3,6 +3,7 @@
 //! and the waiter are tested against scripted answers as well as against the emulator through
 //! the SDK.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use anyhow::{Context as _, bail};
@@ -57,6 +58,21 @@ pub trait Services {
         cluster: &str,
         task: &str,
     ) -> impl Future<Output = anyhow::Result<TaskState>> + Send;
+
+    /// ListTaskDefinitions of a family prefix, ACTIVE only, every page.
+    fn active_revisions(
+        &self,
+        family: &str,
+    ) -> impl Future<Output = anyhow::Result<Vec<String>>> + Send;
+
+    /// The task definitions the services of a cluster run or deploy (every deployment).
+    fn task_definitions_in_use(
+        &self,
+        cluster: &str,
+    ) -> impl Future<Output = anyhow::Result<BTreeSet<String>>> + Send;
+
+    /// DeregisterTaskDefinition.
+    fn deregister(&self, arn: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
 
     /// A target group's `deregistration_delay.timeout_seconds` (elasticloadbalancingv2).
     fn deregistration_delay(
@@ -218,6 +234,79 @@ impl Services for SdkServices {
             .and_then(|t| t.task_arn())
             .map(str::to_owned)
             .context("ECS started no task")
+    }
+
+    async fn active_revisions(&self, family: &str) -> anyhow::Result<Vec<String>> {
+        let pages: Vec<_> = self
+            .client
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        let mut arns = Vec::new();
+        for page in pages {
+            let page = page
+                .map_err(|e| anyhow::Error::new(e.into_service_error()))
+                .with_context(|| format!("cannot list the revisions of {family}"))?;
+            arns.extend(page.task_definition_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
+
+    async fn task_definitions_in_use(&self, cluster: &str) -> anyhow::Result<BTreeSet<String>> {
+        let pages: Vec<_> = self
+            .client
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        let mut services = Vec::new();
+        for page in pages {
+            let page = page
+                .map_err(|e| anyhow::Error::new(e.into_service_error()))
+                .with_context(|| format!("cannot list the services of cluster {cluster}"))?;
+            services.extend(page.service_arns().iter().cloned());
+        }
+        let mut in_use = BTreeSet::new();
+        // DescribeServices takes at most 10 services a call.
+        for batch in services.chunks(10) {
+            let answer = self
+                .client
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(batch.to_vec()))
+                .send()
+                .await
+                .map_err(|e| anyhow::Error::new(e.into_service_error()))
+                .with_context(|| format!("cannot describe the services of cluster {cluster}"))?;
+            for service in answer.services() {
+                in_use.extend(service.task_definition().map(str::to_owned));
+                in_use.extend(
+                    service
+                        .deployments()
+                        .iter()
+                        .filter_map(|d| d.task_definition())
+                        .map(str::to_owned),
+                );
+            }
+        }
+        Ok(in_use)
+    }
+
+    async fn deregister(&self, arn: &str) -> anyhow::Result<()> {
+        self.client
+            .deregister_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot deregister {arn}"))?;
+        Ok(())
     }
 
     async fn deregistration_delay(&self, target_group: &str) -> anyhow::Result<Option<u32>> {

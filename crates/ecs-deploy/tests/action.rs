@@ -584,3 +584,68 @@ async fn the_drain_setting_of_the_services_target_groups_is_converged() {
     }
     assert_eq!(delay().await.as_deref(), Some("30"));
 }
+
+#[tokio::test]
+async fn keep_revisions_deregisters_only_old_revisions_no_service_uses() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
+    let mut registered = vec![setup.old_arn.clone()];
+    for image in ["api:2", "api:3", "api:4"] {
+        let arn = render_taskdef::ecs::register(&ecs, &common::definition(&setup.family, image))
+            .await
+            .expect("revision");
+        registered.push(arn);
+    }
+    ecs.create_service()
+        .cluster(&setup.cluster)
+        .service_name("worker")
+        .task_definition(&registered[1])
+        .desired_count(1)
+        .send()
+        .await
+        .expect("a second service on revision 2");
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("service", "api")
+        .input("keep-revisions", "2")
+        .run()
+        .expect("run");
+    result.assert_success();
+    assert!(result.output("task-definition-arn").ends_with(":5"));
+    // Kept: 5 (deployed) and 4 (newest two); 2 (worker runs it); 1 (the emulator keeps the
+    // service's old deployment, so it is still in use there). Deregistered: 3.
+    let active: Vec<String> = ecs
+        .list_task_definitions()
+        .family_prefix(&setup.family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .expect("list")
+        .task_definition_arns()
+        .to_vec();
+    let revisions: std::collections::BTreeSet<&str> =
+        active.iter().filter_map(|a| a.rsplit(':').next()).collect();
+    assert_eq!(
+        revisions,
+        ["1", "2", "4", "5"].into_iter().collect(),
+        "{}",
+        result.log()
+    );
+    assert!(
+        result
+            .log()
+            .contains(&format!("deregistered {}", registered[2]))
+    );
+    assert_calls_allowed(
+        &proxy,
+        &[
+            "ecs:DeregisterTaskDefinition",
+            "ecs:DescribeServices",
+            "ecs:ListServices",
+            "ecs:ListTaskDefinitions",
+            "ecs:RegisterTaskDefinition",
+            "ecs:UpdateService",
+        ],
+    );
+}
