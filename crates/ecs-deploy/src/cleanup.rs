@@ -26,7 +26,7 @@ pub fn stale_revisions(
             _ => None,
         })
         .collect();
-    revisions.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    revisions.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
     revisions.dedup_by_key(|r| r.0);
     let mut stale: Vec<String> = revisions
         .into_iter()
