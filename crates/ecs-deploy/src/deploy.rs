@@ -211,25 +211,51 @@ where
     );
     outcome.assessment = Some(assessment);
     if let AfterRollout::RollBackTo(to) = &outcome.after {
-        let back = ServiceUpdate {
-            task_definition: to.clone(),
-            ..ServiceUpdate::default()
-        };
-        progress(Progress::Step(format!(
-            "rolling back service {service} to {to}"
-        )));
-        services.update(cluster, service, &back).await?;
-        let watch = Watch {
-            target: to,
-            ..watch
-        };
-        outcome.rollback =
-            Some(wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?);
+        outcome.rollback = roll_back(services, plan, to, &mut sleep, &mut progress).await?;
     }
     if outcome.after == AfterRollout::Done {
         outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
     }
     Ok(outcome)
+}
+
+/// Updates the plan's service back to `to` and, when the plan waits, waits for that rollout.
+pub async fn roll_back<S, Sleep, F>(
+    services: &S,
+    plan: &Plan,
+    to: &str,
+    sleep: &mut Sleep,
+    progress: &mut impl FnMut(Progress),
+) -> anyhow::Result<Option<Assessment>>
+where
+    S: Services,
+    Sleep: FnMut(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let Some(service) = &plan.service else {
+        return Ok(None);
+    };
+    let back = ServiceUpdate {
+        task_definition: to.to_owned(),
+        ..ServiceUpdate::default()
+    };
+    progress(Progress::Step(format!(
+        "rolling back service {service} to {to}"
+    )));
+    services.update(&plan.cluster, service, &back).await?;
+    let Some((backoff, timeout)) = plan.wait else {
+        return Ok(None);
+    };
+    let watch = Watch {
+        cluster: &plan.cluster,
+        service,
+        target: to,
+        backoff,
+        timeout,
+    };
+    Ok(Some(
+        wait_for_rollout(services, &watch, sleep, progress).await?,
+    ))
 }
 
 /// `keep-revisions`: deregisters the family's old revisions that no service of the cluster uses.

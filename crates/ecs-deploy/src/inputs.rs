@@ -1,0 +1,213 @@
+//! The deploy plans the inputs ask for, every input checked before the first AWS call.
+
+use std::time::Duration;
+
+use action_kit::Runner;
+use anyhow::{Context as _, bail};
+
+use crate::deploy::{Plan, Source, TaskStep};
+use crate::services::ServiceUpdate;
+use crate::{backoff, smoke, tasks};
+
+/// The plan of a single-service deploy.
+pub(crate) fn plan(runner: &Runner) -> anyhow::Result<Plan> {
+    let inputs = runner.inputs();
+    let definition = inputs.required("task-definition")?;
+    let source = if definition.starts_with("arn:") && definition.contains(":task-definition/") {
+        Source::Registered(definition)
+    } else {
+        let path = runner.github().workspace_path(&definition);
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            anyhow::anyhow!(
+                "input 'task-definition': the file {definition} does not exist in the workspace"
+            )
+        })?;
+        let loaded = render_taskdef::document::parse_file(&text, &definition)?;
+        for field in &loaded.removed_read_only {
+            runner.console().warning(&format!("Ignoring property '{field}' in the task definition file: ECS does not accept it on registration."));
+        }
+        render_taskdef::ensure_registrable(&loaded.document)
+            .with_context(|| format!("input 'task-definition': {definition}"))?;
+        Source::Document(loaded.document)
+    };
+    let wait = inputs.bool("wait-for-service-stability")?;
+    let minutes = inputs.number("wait-for-minutes")?.unwrap_or(30);
+    if !(1..=360).contains(&minutes) {
+        bail!("input 'wait-for-minutes': expected 1 to 360 minutes, got {minutes}");
+    }
+    let desired_count = inputs
+        .number("desired-count")?
+        .map(|n| {
+            i32::try_from(n).map_err(|_| anyhow::anyhow!("input 'desired-count': {n} is too large"))
+        })
+        .transpose()?;
+    let enable_ecs_managed_tags = optional_bool(runner, "enable-ecs-managed-tags")?;
+    let propagate_tags =
+        inputs.one_of("propagate-tags", &["SERVICE", "TASK_DEFINITION", "NONE"])?;
+    let checks = smoke::parse_checks(&inputs.list("smoke-checks")?)?;
+    let task = task_step(runner, &source)?;
+    let service = inputs.get("service")?;
+    if !checks.is_empty() && (!wait || service.is_none()) {
+        bail!(
+            "input 'smoke-checks' needs a 'service' and 'wait-for-service-stability: true' (checks run after the rollout)"
+        );
+    }
+    Ok(Plan {
+        cluster: inputs.required("cluster")?,
+        service,
+        source,
+        update: ServiceUpdate {
+            force_new_deployment: inputs.bool("force-new-deployment")?,
+            desired_count,
+            enable_ecs_managed_tags,
+            propagate_tags,
+            ..ServiceUpdate::default()
+        },
+        wait: wait.then(|| {
+            (
+                backoff::Backoff::default(),
+                Duration::from_secs(minutes * 60),
+            )
+        }),
+        checks,
+        smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
+        rollback: inputs.bool("rollback")?,
+        task,
+        deregistration_delay: deregistration_delay(runner)?,
+        keep_revisions: match inputs.number("keep-revisions")? {
+            Some(0) => bail!("input 'keep-revisions': expected at least 1 (the revision deployed)"),
+            Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => None,
+        },
+    })
+}
+
+fn comma_list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The one-off task of `run-task` or `pre-deploy-command`, checked: containers that exist, and
+/// network settings when the task needs them (awsvpc, which Fargate always uses).
+fn task_step(runner: &Runner, source: &Source) -> anyhow::Result<Option<TaskStep>> {
+    let inputs = runner.inputs();
+    let command = inputs.get("pre-deploy-command")?;
+    if command.is_none() && !inputs.bool("run-task")? {
+        return Ok(None);
+    }
+    let document = match source {
+        Source::Document(document) => Some(document),
+        Source::Registered(_) => None,
+    };
+    let names: Vec<&str> = document
+        .and_then(|d| d["containerDefinitions"].as_array())
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let check_container = |input: &str, name: &str| {
+        if names.is_empty() || names.contains(&name) {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(
+                "input '{input}': the task definition has no container '{name}' (it has: {})",
+                names.join(", ")
+            ))
+        }
+    };
+    let mut overrides: Vec<tasks::ContainerOverride> = tasks::parse_json_list(
+        "run-task-container-overrides",
+        inputs.get("run-task-container-overrides")?.as_deref(),
+    )?;
+    for entry in &overrides {
+        check_container("run-task-container-overrides", &entry.name)?;
+    }
+    let judged_by = match &command {
+        None => inputs.get("pre-deploy-container")?,
+        Some(command) => {
+            let command = render_taskdef::edits::parse_command(command)
+                .map_err(|_| anyhow::anyhow!("input 'pre-deploy-command': unbalanced quotes"))?;
+            let container = match (inputs.get("pre-deploy-container")?, names.first()) {
+                (Some(name), _) => name,
+                (None, Some(first)) => (*first).to_owned(),
+                (None, None) => bail!(
+                    "input 'pre-deploy-container' is required when deploying a task definition ARN"
+                ),
+            };
+            match overrides.iter_mut().find(|o| o.name == container) {
+                Some(entry) => entry.command = Some(command),
+                None => overrides.push(tasks::ContainerOverride {
+                    name: container.clone(),
+                    command: Some(command),
+                    ..Default::default()
+                }),
+            }
+            Some(container)
+        }
+    };
+    if let Some(name) = &judged_by {
+        check_container("pre-deploy-container", name)?;
+    }
+    let capacity_provider_strategy = tasks::parse_json_list(
+        "run-task-capacity-provider-strategy",
+        inputs
+            .get("run-task-capacity-provider-strategy")?
+            .as_deref(),
+    )?;
+    let launch_type = inputs
+        .one_of("run-task-launch-type", &["FARGATE", "EC2", "EXTERNAL"])?
+        .unwrap_or_else(|| "FARGATE".into());
+    let subnets = comma_list(inputs.get("run-task-subnets")?);
+    let fargate = launch_type == "FARGATE" && capacity_provider_strategy.is_empty();
+    let awsvpc = document.is_some_and(|d| d["networkMode"] == "awsvpc") || fargate;
+    if awsvpc && subnets.is_empty() {
+        bail!(
+            "input 'run-task-subnets' is required for the one-off task: it uses awsvpc networking (Fargate always does)"
+        );
+    }
+    let public_ip = inputs.one_of("run-task-assign-public-IP", &["ENABLED", "DISABLED"])?;
+    let enable_ecs_managed_tags = optional_bool(runner, "enable-ecs-managed-tags")?;
+    Ok(Some(TaskStep {
+        wait: command.is_some() || inputs.bool("wait-for-task-stopped")?,
+        task: tasks::OneOffTask {
+            overrides,
+            judged_by,
+            launch_type,
+            capacity_provider_strategy,
+            subnets,
+            security_groups: comma_list(inputs.get("run-task-security-groups")?),
+            assign_public_ip: public_ip.as_deref() == Some("ENABLED"),
+            started_by: inputs.required("run-task-started-by")?,
+            enable_ecs_managed_tags,
+            tags: tasks::parse_json_list("run-task-tags", inputs.get("run-task-tags")?.as_deref())?,
+            ..tasks::OneOffTask::default()
+        },
+    }))
+}
+
+/// `deregistration-delay-seconds`: 0 to 3600, as Elastic Load Balancing allows.
+fn deregistration_delay(runner: &Runner) -> anyhow::Result<Option<u32>> {
+    let inputs = runner.inputs();
+    let Some(seconds) = inputs.number("deregistration-delay-seconds")? else {
+        return Ok(None);
+    };
+    if seconds > 3600 || inputs.get("service")?.is_none() {
+        bail!(
+            "input 'deregistration-delay-seconds': expected 0 to 3600 seconds for the target groups of a 'service', got {seconds}"
+        );
+    }
+    Ok(u32::try_from(seconds).ok())
+}
+
+/// A boolean input that may be left out.
+fn optional_bool(runner: &Runner, name: &str) -> anyhow::Result<Option<bool>> {
+    let inputs = runner.inputs();
+    match inputs.get(name)? {
+        Some(_) => Ok(Some(inputs.bool(name)?)),
+        None => Ok(None),
+    }
+}
