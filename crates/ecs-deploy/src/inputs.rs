@@ -7,29 +7,95 @@ use anyhow::{Context as _, bail};
 
 use crate::deploy::{Plan, Source, TaskStep};
 use crate::services::ServiceUpdate;
-use crate::{backoff, smoke, tasks};
+use crate::{backoff, fleet, smoke, tasks};
 
-/// The plan of a single-service deploy.
-pub(crate) fn plan(runner: &Runner) -> anyhow::Result<Plan> {
+/// The deploys the inputs ask for: one plan, or one a line of `services`.
+#[derive(Debug)]
+pub(crate) struct Deploys {
+    /// The plans, deployed concurrently.
+    pub(crate) plans: Vec<Plan>,
+    /// Roll every service back when one fails.
+    pub(crate) all_or_nothing: bool,
+}
+
+/// Reads and checks every input.
+pub(crate) fn deploys(runner: &Runner) -> anyhow::Result<Deploys> {
     let inputs = runner.inputs();
-    let definition = inputs.required("task-definition")?;
-    let source = if definition.starts_with("arn:") && definition.contains(":task-definition/") {
-        Source::Registered(definition)
-    } else {
-        let path = runner.github().workspace_path(&definition);
-        let text = std::fs::read_to_string(&path).map_err(|_| {
-            anyhow::anyhow!(
-                "input 'task-definition': the file {definition} does not exist in the workspace"
-            )
-        })?;
-        let loaded = render_taskdef::document::parse_file(&text, &definition)?;
-        for field in &loaded.removed_read_only {
-            runner.console().warning(&format!("Ignoring property '{field}' in the task definition file: ECS does not accept it on registration."));
+    let entries = fleet::parse_entries(&inputs.list("services")?)?;
+    let all_or_nothing = inputs.bool("all-or-nothing")?;
+    if entries.is_empty() {
+        if all_or_nothing {
+            bail!("input 'all-or-nothing' needs 'services' (several services in one step)");
         }
-        render_taskdef::ensure_registrable(&loaded.document)
-            .with_context(|| format!("input 'task-definition': {definition}"))?;
-        Source::Document(loaded.document)
-    };
+        let definition = inputs
+            .get("task-definition")?
+            .context("input 'task-definition' is required (or 'services', for several services)")?;
+        let source = load_source(runner, "task-definition", &definition)?;
+        let mut plan = common_plan(runner, source)?;
+        plan.task = task_step(runner, &plan.source)?;
+        if !plan.checks.is_empty() && (plan.wait.is_none() || plan.service.is_none()) {
+            bail!(
+                "input 'smoke-checks' needs a 'service' and 'wait-for-service-stability: true' (checks run after the rollout)"
+            );
+        }
+        return Ok(Deploys {
+            plans: vec![plan],
+            all_or_nothing,
+        });
+    }
+    for alone in [
+        "service",
+        "task-definition",
+        "smoke-checks",
+        "pre-deploy-command",
+        "run-task",
+    ] {
+        if inputs.get(alone)?.is_some_and(|v| v != "false") {
+            bail!(
+                "input '{alone}' cannot be combined with 'services': it belongs to a single-service deploy"
+            );
+        }
+    }
+    let cluster = inputs.required("cluster")?;
+    let plans = entries
+        .into_iter()
+        .map(|entry| {
+            let source = load_source(runner, "services", &entry.task_definition)?;
+            Ok(Plan {
+                cluster: entry.cluster.unwrap_or_else(|| cluster.clone()),
+                service: Some(entry.service),
+                ..common_plan(runner, source)?
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Deploys {
+        plans,
+        all_or_nothing,
+    })
+}
+
+/// A task definition input: a registered ARN, or a file in the workspace, checked.
+fn load_source(runner: &Runner, input: &str, definition: &str) -> anyhow::Result<Source> {
+    if definition.starts_with("arn:") && definition.contains(":task-definition/") {
+        return Ok(Source::Registered(definition.to_owned()));
+    }
+    let path = runner.github().workspace_path(definition);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        anyhow::anyhow!("input '{input}': the file {definition} does not exist in the workspace")
+    })?;
+    let loaded = render_taskdef::document::parse_file(&text, definition)?;
+    for field in &loaded.removed_read_only {
+        runner.console().warning(&format!("Ignoring property '{field}' in the task definition file {definition}: ECS does not accept it on registration."));
+    }
+    render_taskdef::ensure_registrable(&loaded.document)
+        .with_context(|| format!("input '{input}': {definition}"))?;
+    Ok(Source::Document(loaded.document))
+}
+
+/// The plan every deploy of the step shares, for `source` (service from the `service` input,
+/// no one-off task).
+fn common_plan(runner: &Runner, source: Source) -> anyhow::Result<Plan> {
+    let inputs = runner.inputs();
     let wait = inputs.bool("wait-for-service-stability")?;
     let minutes = inputs.number("wait-for-minutes")?.unwrap_or(30);
     if !(1..=360).contains(&minutes) {
@@ -44,17 +110,9 @@ pub(crate) fn plan(runner: &Runner) -> anyhow::Result<Plan> {
     let enable_ecs_managed_tags = optional_bool(runner, "enable-ecs-managed-tags")?;
     let propagate_tags =
         inputs.one_of("propagate-tags", &["SERVICE", "TASK_DEFINITION", "NONE"])?;
-    let checks = smoke::parse_checks(&inputs.list("smoke-checks")?)?;
-    let task = task_step(runner, &source)?;
-    let service = inputs.get("service")?;
-    if !checks.is_empty() && (!wait || service.is_none()) {
-        bail!(
-            "input 'smoke-checks' needs a 'service' and 'wait-for-service-stability: true' (checks run after the rollout)"
-        );
-    }
     Ok(Plan {
         cluster: inputs.required("cluster")?,
-        service,
+        service: inputs.get("service")?,
         source,
         update: ServiceUpdate {
             force_new_deployment: inputs.bool("force-new-deployment")?,
@@ -69,10 +127,10 @@ pub(crate) fn plan(runner: &Runner) -> anyhow::Result<Plan> {
                 Duration::from_secs(minutes * 60),
             )
         }),
-        checks,
+        checks: smoke::parse_checks(&inputs.list("smoke-checks")?)?,
         smoke_deadline: Duration::from_secs(inputs.number("smoke-timeout-seconds")?.unwrap_or(300)),
         rollback: inputs.bool("rollback")?,
-        task,
+        task: None,
         deregistration_delay: deregistration_delay(runner)?,
         keep_revisions: match inputs.number("keep-revisions")? {
             Some(0) => bail!("input 'keep-revisions': expected at least 1 (the revision deployed)"),
@@ -195,7 +253,7 @@ fn deregistration_delay(runner: &Runner) -> anyhow::Result<Option<u32>> {
     let Some(seconds) = inputs.number("deregistration-delay-seconds")? else {
         return Ok(None);
     };
-    if seconds > 3600 || inputs.get("service")?.is_none() {
+    if seconds > 3600 || (inputs.get("service")?.is_none() && inputs.get("services")?.is_none()) {
         bail!(
             "input 'deregistration-delay-seconds': expected 0 to 3600 seconds for the target groups of a 'service', got {seconds}"
         );

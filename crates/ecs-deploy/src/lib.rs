@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod cleanup;
 pub mod deploy;
+pub mod fleet;
 mod inputs;
 mod report;
 pub mod rollout;
@@ -28,7 +29,6 @@ use std::process::ExitCode;
 
 use action_kit::Runner;
 
-use crate::rollout::AfterRollout;
 use crate::services::SdkServices;
 use crate::smoke_http::HttpSmoke;
 use crate::wait::Progress;
@@ -42,57 +42,49 @@ pub fn main(args: Vec<String>) -> ExitCode {
 
 /// Runs the action.
 pub async fn run(runner: &Runner) -> anyhow::Result<()> {
-    let plan = inputs::plan(runner)?;
+    let deploys = inputs::deploys(runner)?;
     let config = action_aws::load_config(runner).await?;
     let services = SdkServices::new(&config);
     let smoke = HttpSmoke::new()?;
     let console = runner.console();
+    let several = deploys.plans.len() > 1;
     let started = std::time::Instant::now();
-    let outcome = {
+    let results = {
         let _group = console.group("Deploying");
-        deploy::deploy(
-            &services,
-            &smoke,
-            &plan,
-            tokio::time::sleep,
-            |progress| match progress {
-                Progress::Event(event) => console.info(&format!("event: {}", event.message)),
+        let progress = |service: &str, progress: Progress| {
+            let prefix = if several {
+                format!("[{service}] ")
+            } else {
+                String::new()
+            };
+            match progress {
+                Progress::Event(event) => {
+                    console.info(&format!("{prefix}event: {}", event.message))
+                }
                 Progress::Counts {
                     running,
                     desired,
                     pending,
-                } => {
-                    console.info(&format!("running {running}/{desired}, pending {pending}"));
-                }
-                Progress::PollFailed(error) => console.warning(&format!(
-                    "reading the service failed, trying again: {error}"
+                } => console.info(&format!(
+                    "{prefix}running {running}/{desired}, pending {pending}"
                 )),
-                Progress::Step(step) => console.info(&step),
-            },
+                Progress::PollFailed(error) => console.warning(&format!(
+                    "{prefix}reading the service failed, trying again: {error}"
+                )),
+                Progress::Step(step) => console.info(&format!("{prefix}{step}")),
+            }
+        };
+        fleet::deploy_all(
+            &services,
+            &smoke,
+            deploys.plans,
+            deploys.all_or_nothing,
+            tokio::time::sleep,
+            &progress,
         )
-        .await?
+        .await
     };
-    runner.set_output("task-definition-arn", &outcome.task_definition_arn)?;
-    runner.set_output(
-        "previous-task-definition-arn",
-        outcome.previous.as_deref().unwrap_or_default(),
-    )?;
-    let rolled_back = matches!(outcome.after, AfterRollout::RollBackTo(_));
-    runner.set_output("rolled-back", if rolled_back { "true" } else { "false" })?;
-    if let Some(task) = &outcome.task {
-        runner.set_output(
-            "run-task-arn",
-            &serde_json::json!([task.task_arn]).to_string(),
-        )?;
-        match &task.result {
-            Some(tasks::TaskResult::Succeeded) => runner.set_output("run-task-exit-code", "0")?,
-            Some(tasks::TaskResult::Failed {
-                exit_code: Some(code),
-                ..
-            }) => runner.set_output("run-task-exit-code", &code.to_string())?,
-            _ => {}
-        }
-    }
-    runner.append_summary(&report::summary(&plan, &outcome, started.elapsed()))?;
-    report::verdict(&plan, &outcome)
+    report::set_outputs(runner, &results)?;
+    runner.append_summary(&report::summary(&results, started.elapsed()))?;
+    report::verdict(&results)
 }

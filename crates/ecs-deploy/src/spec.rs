@@ -3,15 +3,24 @@
 use action_kit::{ActionSpec, InputSpec, OutputSpec};
 
 const INPUTS: &[InputSpec] = &[
-    InputSpec::required(
+    InputSpec::optional(
         "task-definition",
-        "Task definition JSON file in the workspace (e.g. render-taskdef's output), or the ARN of a registered revision to deploy as it is.",
+        "Task definition file (JSON or YAML) in the workspace, e.g. render-taskdef's output, or the ARN of a registered revision to deploy as it is. Required unless `services` is given.",
     ),
     InputSpec::optional(
         "service",
         "ECS service to update; without it the task definition is only registered.",
     ),
     InputSpec::with_default("cluster", "ECS cluster of the service.", "default"),
+    InputSpec::optional(
+        "services",
+        "Several services in one step, deployed concurrently, one `[cluster/]service=task-definition` a line (a file in the workspace or an ARN); each rolls back on its own.",
+    ),
+    InputSpec::with_default(
+        "all-or-nothing",
+        "With `services`: when one service fails, roll back the others too.",
+        "false",
+    ),
     InputSpec::with_default(
         "wait-for-service-stability",
         "Wait until the rollout completes (following the deployment's rolloutState), smoke-check, and roll back on failure.",
@@ -126,6 +135,10 @@ pub static SPEC: ActionSpec = ActionSpec {
         OutputSpec {
             name: "previous-task-definition-arn",
             description: "ARN of the task definition the service ran before.",
+        },
+        OutputSpec {
+            name: "results",
+            description: "Every service's result as a JSON array: cluster, service, task-definition-arn, previous-task-definition-arn, succeeded, error.",
         },
         OutputSpec {
             name: "rolled-back",

@@ -310,6 +310,26 @@ async fn bad_inputs_fail_before_any_change() {
             "input 'deregistration-delay-seconds': expected 0 to 3600 seconds",
         ),
         (
+            vec![("task-definition", ""), ("services", "api")],
+            "input 'services': line 1: expected '[cluster/]service=task-definition', got 'api'",
+        ),
+        (
+            vec![
+                ("task-definition", ""),
+                ("services", "api=td.json"),
+                ("service", "api"),
+            ],
+            "input 'service' cannot be combined with 'services'",
+        ),
+        (
+            vec![("task-definition", ""), ("services", "api=nope.json")],
+            "input 'services': the file nope.json does not exist",
+        ),
+        (
+            vec![("all-or-nothing", "true")],
+            "input 'all-or-nothing' needs 'services'",
+        ),
+        (
             vec![("role-to-assume", "deployer")],
             "input 'role-to-assume': expected an IAM role ARN",
         ),
@@ -406,8 +426,7 @@ async fn a_migration_runs_before_the_update() {
         .run()
         .expect("run");
     result.assert_success();
-    let arns: serde_json::Value =
-        serde_json::from_str(result.output("run-task-arn")).expect("JSON array");
+    let arns = result.output_as_json("run-task-arn");
     assert!(
         arns[0].as_str().unwrap_or_default().contains(":task/"),
         "{}",
@@ -471,8 +490,7 @@ async fn a_migration_runs_before_the_update() {
         .run()
         .expect("run");
     result.assert_success();
-    let arns: serde_json::Value =
-        serde_json::from_str(result.output("run-task-arn")).expect("JSON array");
+    let arns = result.output_as_json("run-task-arn");
     assert_eq!(arns.as_array().map(Vec::len), Some(1));
     assert!(!result.outputs.contains_key("run-task-exit-code"));
     assert_eq!(proxy.count("DescribeTasks"), 0, "not waited for");
@@ -647,5 +665,82 @@ async fn keep_revisions_deregisters_only_old_revisions_no_service_uses() {
             "ecs:RegisterTaskDefinition",
             "ecs:UpdateService",
         ],
+    );
+}
+
+#[tokio::test]
+async fn several_services_deploy_in_one_step_and_all_or_nothing_undoes_the_good_ones() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
+    ecs.create_service()
+        .cluster(&setup.cluster)
+        .service_name("web")
+        .task_definition(&setup.old_arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("second service");
+    std::fs::write(
+        setup.workspace.path().join("web.json"),
+        common::definition(&setup.family, "web:2").to_string(),
+    )
+    .expect("file");
+    let result = ActionRun::new(BIN)
+        .expect("runner")
+        .workspace(setup.workspace.path())
+        .envs(Emulator::aws_env(emulator.endpoint()))
+        .input("cluster", &setup.cluster)
+        .input("services", "api=td.json\nweb=web.json")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let results = result.output_as_json("results");
+    assert_eq!(results.as_array().map(Vec::len), Some(2), "{results}");
+    assert!(
+        results
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["succeeded"] == true)
+    );
+    assert_ne!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        setup.old_arn
+    );
+    assert!(
+        result.log().contains("[web] updated service web"),
+        "{}",
+        result.log()
+    );
+
+    // One service cannot be deployed (it does not exist): with all-or-nothing, api, which was
+    // updated, goes back to the revision it ran.
+    let before = service_task_definition(emulator.endpoint(), &setup.cluster).await;
+    let result = ActionRun::new(BIN)
+        .expect("runner")
+        .workspace(setup.workspace.path())
+        .envs(Emulator::aws_env(emulator.endpoint()))
+        .input("cluster", &setup.cluster)
+        .input("services", "api=td.json\nmissing=web.json")
+        .input("all-or-nothing", "true")
+        .run()
+        .expect("run");
+    let errors = result.assert_failure();
+    assert!(
+        errors[0].contains("service 'missing' in cluster")
+            && errors[0].contains("rolled back to")
+            && errors[0].contains("because another service failed (all-or-nothing)"),
+        "{errors:?}"
+    );
+    assert_eq!(result.output("rolled-back"), "true");
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        before
+    );
+    assert!(
+        result.summary.contains("(another service failed)"),
+        "{}",
+        result.summary
     );
 }

@@ -229,6 +229,12 @@ impl ActionResult {
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
     }
 
+    /// The output `name`, itself JSON (e.g. a JSON array), parsed.
+    pub fn output_as_json(&self, name: &str) -> serde_json::Value {
+        serde_json::from_str(self.output(name))
+            .unwrap_or_else(|e| panic!("output '{name}' is not JSON: {e}\n{}", self.log()))
+    }
+
     /// stdout and stderr, for failure messages.
     pub fn log(&self) -> String {
         format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
