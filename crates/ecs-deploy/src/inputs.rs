@@ -119,6 +119,16 @@ fn common_plan(runner: &Runner, source: Source) -> anyhow::Result<Plan> {
             desired_count,
             enable_ecs_managed_tags,
             propagate_tags,
+            strategy: inputs.one_of(
+                "deployment-strategy",
+                &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
+            )?,
+            bake_time_minutes: match inputs.number("bake-time-minutes")? {
+                Some(minutes) if minutes > 1440 => {
+                    bail!("input 'bake-time-minutes': expected 0 to 1440 minutes, got {minutes}")
+                }
+                minutes => minutes.and_then(|m| i32::try_from(m).ok()),
+            },
             ..ServiceUpdate::default()
         },
         wait: wait.then(|| {

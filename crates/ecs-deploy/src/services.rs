@@ -24,6 +24,11 @@ pub struct ServiceUpdate {
     pub enable_ecs_managed_tags: Option<bool>,
     /// `propagateTags`: `SERVICE`, `TASK_DEFINITION` or `NONE`.
     pub propagate_tags: Option<String>,
+    /// ECS's own deployment strategy: `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY`; the rest
+    /// of the service's deployment configuration is kept.
+    pub strategy: Option<String>,
+    /// Bake time of a blue/green, linear or canary deployment, in minutes.
+    pub bake_time_minutes: Option<i32>,
 }
 
 /// The ECS calls a deploy makes.
@@ -144,8 +149,18 @@ impl Services for SdkServices {
         service: &str,
         update: &ServiceUpdate,
     ) -> anyhow::Result<()> {
+        let deployment_configuration =
+            if update.strategy.is_some() || update.bake_time_minutes.is_some() {
+                Some(
+                    self.deployment_configuration(cluster, service, update)
+                        .await?,
+                )
+            } else {
+                None
+            };
         self.client
             .update_service()
+            .set_deployment_configuration(deployment_configuration)
             .cluster(cluster)
             .service(service)
             .task_definition(&update.task_definition)
@@ -371,6 +386,29 @@ impl Services for SdkServices {
 }
 
 impl SdkServices {
+    /// The service's deployment configuration with the strategy and bake time of `update`.
+    async fn deployment_configuration(
+        &self,
+        cluster: &str,
+        service: &str,
+        update: &ServiceUpdate,
+    ) -> anyhow::Result<aws_sdk_ecs::types::DeploymentConfiguration> {
+        let answer = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot describe service '{service}'"))?;
+        let current = answer
+            .services()
+            .first()
+            .and_then(|s| s.deployment_configuration());
+        Ok(merged_configuration(current, update))
+    }
+
     async fn target_group_attribute(
         &self,
         target_group: &str,
@@ -393,6 +431,33 @@ impl SdkServices {
             .and_then(|a| a.value())
             .map(str::to_owned))
     }
+}
+
+/// `current` with the strategy and bake time of `update` (those it leaves out stay as they are).
+fn merged_configuration(
+    current: Option<&aws_sdk_ecs::types::DeploymentConfiguration>,
+    update: &ServiceUpdate,
+) -> aws_sdk_ecs::types::DeploymentConfiguration {
+    use aws_sdk_ecs::types::{DeploymentConfiguration, DeploymentStrategy};
+    let empty = DeploymentConfiguration::builder().build();
+    let current = current.unwrap_or(&empty);
+    DeploymentConfiguration::builder()
+        .set_deployment_circuit_breaker(current.deployment_circuit_breaker().cloned())
+        .set_maximum_percent(current.maximum_percent())
+        .set_minimum_healthy_percent(current.minimum_healthy_percent())
+        .set_alarms(current.alarms().cloned())
+        .set_lifecycle_hooks(Some(current.lifecycle_hooks().to_vec()).filter(|h| !h.is_empty()))
+        .set_linear_configuration(current.linear_configuration().cloned())
+        .set_canary_configuration(current.canary_configuration().cloned())
+        .set_strategy(
+            update
+                .strategy
+                .as_deref()
+                .map(DeploymentStrategy::from)
+                .or_else(|| current.strategy().cloned()),
+        )
+        .set_bake_time_in_minutes(update.bake_time_minutes.or(current.bake_time_in_minutes()))
+        .build()
 }
 
 /// The awsvpc network configuration of a one-off task, when it has subnets or security groups.
@@ -487,5 +552,57 @@ pub fn state_of(service: &aws_sdk_ecs::types::Service) -> ServiceState {
             .deployment_configuration()
             .and_then(|c| c.deployment_circuit_breaker())
             .is_some_and(|cb| cb.rollback()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::types::{
+        CanaryConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentStrategy,
+    };
+
+    use super::*;
+
+    #[test]
+    fn a_strategy_change_keeps_the_rest_of_the_configuration() {
+        let current = DeploymentConfiguration::builder()
+            .maximum_percent(150)
+            .deployment_circuit_breaker(
+                DeploymentCircuitBreaker::builder()
+                    .enable(true)
+                    .rollback(true)
+                    .build(),
+            )
+            .canary_configuration(
+                CanaryConfiguration::builder()
+                    .canary_percent(10.0)
+                    .canary_bake_time_in_minutes(3)
+                    .build(),
+            )
+            .bake_time_in_minutes(15)
+            .build();
+        let update = ServiceUpdate {
+            strategy: Some("CANARY".into()),
+            ..ServiceUpdate::default()
+        };
+        let merged = merged_configuration(Some(&current), &update);
+        assert_eq!(merged.strategy(), Some(&DeploymentStrategy::Canary));
+        assert_eq!(merged.maximum_percent(), Some(150));
+        assert_eq!(merged.bake_time_in_minutes(), Some(15));
+        assert_eq!(
+            merged.canary_configuration(),
+            current.canary_configuration()
+        );
+        assert_eq!(
+            merged.deployment_circuit_breaker(),
+            current.deployment_circuit_breaker()
+        );
+        let bake = ServiceUpdate {
+            bake_time_minutes: Some(0),
+            ..ServiceUpdate::default()
+        };
+        let merged = merged_configuration(None, &bake);
+        assert_eq!(merged.bake_time_in_minutes(), Some(0));
+        assert_eq!(merged.strategy(), None);
     }
 }

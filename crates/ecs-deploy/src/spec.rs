@@ -46,6 +46,14 @@ const INPUTS: &[InputSpec] = &[
         "Propagate tags to tasks from SERVICE, TASK_DEFINITION, or NONE.",
     ),
     InputSpec::optional(
+        "deployment-strategy",
+        "Switch the service to ECS's own deployment strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY (the rest of its deployment configuration is kept).",
+    ),
+    InputSpec::optional(
+        "bake-time-minutes",
+        "Bake time of a BLUE_GREEN, LINEAR or CANARY deployment (0 to 1440 minutes).",
+    ),
+    InputSpec::optional(
         "smoke-checks",
         "Checks after the rollout, one `METHOD URL STATUS [text]` a line, e.g. `GET https://api.example.com/healthz 200`.",
     ),

@@ -330,6 +330,10 @@ async fn bad_inputs_fail_before_any_change() {
             "input 'all-or-nothing' needs 'services'",
         ),
         (
+            vec![("service", "api"), ("deployment-strategy", "blue-green")],
+            "input 'deployment-strategy': expected one of ROLLING, BLUE_GREEN, LINEAR, CANARY",
+        ),
+        (
             vec![("role-to-assume", "deployer")],
             "input 'role-to-assume': expected an IAM role ARN",
         ),
@@ -743,4 +747,52 @@ async fn several_services_deploy_in_one_step_and_all_or_nothing_undoes_the_good_
         "{}",
         result.summary
     );
+}
+
+#[tokio::test]
+async fn ecs_native_strategies_are_chosen_on_the_update() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
+    ecs.create_service()
+        .cluster(&setup.cluster)
+        .service_name("canary")
+        .task_definition(&setup.old_arn)
+        .desired_count(1)
+        .deployment_configuration(
+            aws_sdk_ecs::types::DeploymentConfiguration::builder()
+                .maximum_percent(150)
+                .deployment_circuit_breaker(
+                    aws_sdk_ecs::types::DeploymentCircuitBreaker::builder()
+                        .enable(true)
+                        .rollback(true)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("service");
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("service", "canary")
+        .input("deployment-strategy", "BLUE_GREEN")
+        .input("bake-time-minutes", "5")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let update: serde_json::Value = serde_json::from_str(
+        &proxy
+            .calls()
+            .into_iter()
+            .find(|c| c.operation == "UpdateService")
+            .expect("UpdateService")
+            .body,
+    )
+    .expect("json");
+    let configuration = &update["deploymentConfiguration"];
+    assert_eq!(configuration["strategy"], "BLUE_GREEN", "{update}");
+    assert_eq!(configuration["bakeTimeInMinutes"], 5);
+    // The emulator does not return a service's deployment configuration, so what the merge
+    // keeps is tested in `services.rs` with SDK values.
 }
