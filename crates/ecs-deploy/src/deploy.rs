@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::backoff::Backoff;
 use crate::cleanup::{family_and_revision, stale_revisions};
+use crate::codedeploy::{CodeDeployRequest, CodeDeploySettings, DeploymentStatus};
 use crate::rollout::{AfterRollout, Assessment, after_rollout};
 use crate::services::{ServiceUpdate, Services};
 use crate::smoke::SmokeCheck;
@@ -51,6 +52,8 @@ pub struct Plan {
     pub deregistration_delay: Option<u32>,
     /// After a good deploy, deregister all but this many newest revisions of the family.
     pub keep_revisions: Option<usize>,
+    /// For services whose deployment controller is CODE_DEPLOY.
+    pub codedeploy: Option<CodeDeploySettings>,
 }
 
 /// A target group whose deregistration delay the deploy changed.
@@ -103,6 +106,8 @@ pub struct Outcome {
     pub drain_changes: Vec<DrainChange>,
     /// Old revisions deregistered by `keep-revisions`.
     pub deregistered: Vec<String>,
+    /// The CodeDeploy deployment, for a CODE_DEPLOY service.
+    pub codedeploy_deployment: Option<String>,
 }
 
 /// Runs the deploy.
@@ -120,16 +125,25 @@ where
     F: Future<Output = ()>,
 {
     let cluster = plan.cluster.as_str();
-    let (previous, target_groups) = match &plan.service {
+    let (previous, target_groups, controller) = match &plan.service {
         Some(service) => {
             let state = services.describe(cluster, service).await?;
             if state.status != "ACTIVE" {
                 bail!("service '{service}' is {}, not ACTIVE", state.status);
             }
+            match (state.deployment_controller.as_str(), &plan.codedeploy) {
+                ("ECS", _) | ("CODE_DEPLOY", Some(_)) => {}
+                ("CODE_DEPLOY", None) => bail!(
+                    "service '{service}' is deployed by CodeDeploy (deployment controller CODE_DEPLOY): input 'codedeploy-appspec' must name an AppSpec file in the workspace"
+                ),
+                (other, _) => bail!(
+                    "service '{service}' has deployment controller {other}: only ECS and CODE_DEPLOY are supported"
+                ),
+            }
             let previous = Some(state.task_definition).filter(|td| !td.is_empty());
-            (previous, state.target_groups)
+            (previous, state.target_groups, state.deployment_controller)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), String::new()),
     };
     let arn = match &plan.source {
         Source::Document(document) => {
@@ -149,6 +163,7 @@ where
         task: None,
         drain_changes: Vec::new(),
         deregistered: Vec::new(),
+        codedeploy_deployment: None,
     };
     if let Some(step) = &plan.task {
         let task = OneOffTask {
@@ -173,6 +188,23 @@ where
     if let Some(seconds) = plan.deregistration_delay {
         outcome.drain_changes =
             converge_drain(services, &target_groups, seconds, &mut progress).await?;
+    }
+    if let (Some(settings), "CODE_DEPLOY") = (&plan.codedeploy, controller.as_str()) {
+        let request = settings.request(cluster, service, &arn)?;
+        code_deploy(
+            services,
+            smoke,
+            plan,
+            &request,
+            &mut outcome,
+            &mut sleep,
+            &mut progress,
+        )
+        .await?;
+        if outcome.after == AfterRollout::Done {
+            outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
+        }
+        return Ok(outcome);
     }
     let update = ServiceUpdate {
         task_definition: arn.clone(),
@@ -217,6 +249,74 @@ where
         outcome.deregistered = clean_up(services, plan, &arn, &mut progress).await?;
     }
     Ok(outcome)
+}
+
+/// Deploys through CodeDeploy: creates the deployment and, when the plan waits, follows it and
+/// runs the smoke checks. CodeDeploy rolls back as its deployment group says; this action
+/// does not roll a CodeDeploy service back itself.
+async fn code_deploy<S, K, Sleep, F>(
+    services: &S,
+    smoke: &K,
+    plan: &Plan,
+    request: &CodeDeployRequest,
+    outcome: &mut Outcome,
+    sleep: &mut Sleep,
+    progress: &mut impl FnMut(Progress),
+) -> anyhow::Result<()>
+where
+    S: Services,
+    K: SmokeRunner,
+    Sleep: FnMut(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let id = services.create_code_deployment(request).await?;
+    progress(Progress::Step(format!(
+        "created CodeDeploy deployment {id} in {}/{}",
+        request.application, request.deployment_group
+    )));
+    outcome.codedeploy_deployment = Some(id.clone());
+    let Some((backoff, timeout)) = plan.wait else {
+        return Ok(());
+    };
+    let mut delays = backoff.delays_within(timeout);
+    let mut last = String::new();
+    loop {
+        match services.code_deployment(&id).await? {
+            DeploymentStatus::Succeeded => break,
+            DeploymentStatus::Failed(message) => {
+                outcome.after = AfterRollout::FailInPlace(format!(
+                    "{message}; CodeDeploy rolls back as its deployment group is configured to"
+                ));
+                return Ok(());
+            }
+            DeploymentStatus::Going(status) => {
+                if status != last {
+                    progress(Progress::Step(format!(
+                        "CodeDeploy deployment {id}: {status}"
+                    )));
+                    last = status;
+                }
+            }
+        }
+        let Some(delay) = delays.next() else {
+            outcome.after = AfterRollout::FailInPlace(format!(
+                "CodeDeploy deployment {id} did not finish within {} minutes",
+                timeout.as_secs() / 60
+            ));
+            return Ok(());
+        };
+        sleep(delay).await;
+    }
+    outcome.assessment = Some(Assessment::Completed);
+    if !plan.checks.is_empty() {
+        outcome.smoke_failure = smoke.run(&plan.checks, plan.smoke_deadline).await;
+        if let Some(failure) = &outcome.smoke_failure {
+            outcome.after = AfterRollout::FailInPlace(format!(
+                "smoke check failed: {failure}; a CodeDeploy service is not rolled back by this action"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Updates the plan's service back to `to` and, when the plan waits, waits for that rollout.
@@ -433,6 +533,7 @@ mod tests {
             task: None,
             deregistration_delay: None,
             keep_revisions: None,
+            codedeploy: None,
         }
     }
 
@@ -696,5 +797,90 @@ mod tests {
             .expect("ran");
         assert!(matches!(outcome.after, AfterRollout::RollBackTo(_)));
         assert!(outcome.deregistered.is_empty());
+    }
+
+    fn code_deploy_service() -> crate::rollout::ServiceState {
+        let mut state = service(OLD, OLD, Some(Completed), 2);
+        state.deployment_controller = "CODE_DEPLOY".into();
+        state
+    }
+
+    fn with_appspec() -> Plan {
+        let mut plan = plan(Some("api"));
+        plan.codedeploy = Some(CodeDeploySettings {
+            appspec: serde_json::json!({"Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": "x"}}}]}),
+            application: None,
+            deployment_group: None,
+            config: None,
+            description: None,
+        });
+        plan
+    }
+
+    #[tokio::test]
+    async fn a_code_deploy_service_is_deployed_through_code_deploy() {
+        let ecs = ScriptedEcs::new(vec![Ok(code_deploy_service())]);
+        ecs.code_statuses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend([
+                DeploymentStatus::Going("InProgress".into()),
+                DeploymentStatus::Succeeded,
+            ]);
+        let outcome = run(&ecs, None, &with_appspec()).await.expect("deployed");
+        assert_eq!(outcome.after, AfterRollout::Done);
+        assert_eq!(outcome.codedeploy_deployment.as_deref(), Some("d-1"));
+        assert!(ecs.updates().is_empty(), "no UpdateService");
+        let created = ecs
+            .code_deployments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        assert_eq!(created[0].application, "AppECS-prod-api");
+        assert!(created[0].appspec.contains(NEW), "{}", created[0].appspec);
+
+        let ecs = ScriptedEcs::new(vec![Ok(code_deploy_service())]);
+        ecs.code_statuses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push_back(DeploymentStatus::Failed(
+                "CodeDeploy deployment failed: health checks".into(),
+            ));
+        let outcome = run(&ecs, None, &with_appspec()).await.expect("ran");
+        assert!(
+            matches!(&outcome.after, AfterRollout::FailInPlace(m) if m.starts_with("CodeDeploy deployment failed: health checks; CodeDeploy rolls back")),
+            "{:?}",
+            outcome.after
+        );
+    }
+
+    #[tokio::test]
+    async fn a_controller_it_cannot_drive_is_refused_before_registering() {
+        let ecs = ScriptedEcs::new(vec![Ok(code_deploy_service())]);
+        let error = run(&ecs, None, &plan(Some("api")))
+            .await
+            .expect_err("no appspec");
+        assert!(
+            error
+                .to_string()
+                .contains("input 'codedeploy-appspec' must name an AppSpec file"),
+            "{error}"
+        );
+        let mut external = service(OLD, OLD, Some(Completed), 2);
+        external.deployment_controller = "EXTERNAL".into();
+        let ecs = ScriptedEcs::new(vec![Ok(external)]);
+        let error = run(&ecs, None, &with_appspec())
+            .await
+            .expect_err("external");
+        assert!(
+            error.to_string().contains("deployment controller EXTERNAL"),
+            "{error}"
+        );
+        assert!(
+            ecs.registered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .is_empty()
+        );
     }
 }

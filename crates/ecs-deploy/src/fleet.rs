@@ -217,6 +217,7 @@ mod tests {
             task: None,
             deregistration_delay: None,
             keep_revisions: None,
+            codedeploy: None,
         }
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use action_kit::Runner;
 use anyhow::{Context as _, bail};
 
+use crate::codedeploy::{self, CodeDeploySettings};
 use crate::deploy::{Plan, Source, TaskStep};
 use crate::services::ServiceUpdate;
 use crate::{backoff, fleet, smoke, tasks};
@@ -142,6 +143,7 @@ fn common_plan(runner: &Runner, source: Source) -> anyhow::Result<Plan> {
         rollback: inputs.bool("rollback")?,
         task: None,
         deregistration_delay: deregistration_delay(runner)?,
+        codedeploy: codedeploy(runner)?,
         keep_revisions: match inputs.number("keep-revisions")? {
             Some(0) => bail!("input 'keep-revisions': expected at least 1 (the revision deployed)"),
             Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
@@ -254,6 +256,25 @@ fn task_step(runner: &Runner, source: &Source) -> anyhow::Result<Option<TaskStep
             tags: tasks::parse_json_list("run-task-tags", inputs.get("run-task-tags")?.as_deref())?,
             ..tasks::OneOffTask::default()
         },
+    }))
+}
+
+/// The CodeDeploy inputs, when the AppSpec file (`codedeploy-appspec`, default `appspec.yaml`)
+/// exists; whether the service needs them is known once it is described.
+fn codedeploy(runner: &Runner) -> anyhow::Result<Option<CodeDeploySettings>> {
+    let inputs = runner.inputs();
+    let file = inputs
+        .get("codedeploy-appspec")?
+        .unwrap_or_else(|| "appspec.yaml".to_owned());
+    let Ok(text) = std::fs::read_to_string(runner.github().workspace_path(&file)) else {
+        return Ok(None);
+    };
+    Ok(Some(CodeDeploySettings {
+        appspec: codedeploy::parse_appspec(&text, &file)?,
+        application: inputs.get("codedeploy-application")?,
+        deployment_group: inputs.get("codedeploy-deployment-group")?,
+        config: inputs.get("codedeploy-deployment-config")?,
+        description: inputs.get("codedeploy-deployment-description")?,
     }))
 }
 

@@ -7,10 +7,13 @@
 //! ([`wait`]) call ECS through the [`services::Services`] trait, which the SDK implements and
 //! the tests script, and run smoke checks through [`smoke_http::SmokeRunner`].
 //!
-//! Not yet here (see the README): CodeDeploy.
+//! Around the rollout: one-off tasks before the update ([`tasks`]), drain settings, revision
+//! cleanup ([`cleanup`]), services deployed by CodeDeploy ([`codedeploy`]), and several
+//! services in one step ([`fleet`]).
 
 pub mod backoff;
 pub mod cleanup;
+pub mod codedeploy;
 pub mod deploy;
 pub mod fleet;
 mod inputs;

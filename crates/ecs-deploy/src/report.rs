@@ -113,6 +113,9 @@ pub(crate) fn set_outputs(runner: &Runner, results: &[ServiceResult]) -> anyhow:
         return Ok(());
     };
     runner.set_output("task-definition-arn", &outcome.task_definition_arn)?;
+    if let Some(id) = &outcome.codedeploy_deployment {
+        runner.set_output("codedeploy-deployment-id", id)?;
+    }
     runner.set_output(
         "previous-task-definition-arn",
         outcome.previous.as_deref().unwrap_or_default(),

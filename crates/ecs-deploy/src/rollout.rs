@@ -74,6 +74,8 @@ pub struct ServiceState {
     pub circuit_breaker_rollback: bool,
     /// ARNs of the target groups the service is attached to.
     pub target_groups: Vec<String>,
+    /// `ECS`, `CODE_DEPLOY` or `EXTERNAL`.
+    pub deployment_controller: String,
 }
 
 /// How the rollout of a task definition stands.
@@ -256,6 +258,7 @@ mod tests {
             events: Vec::new(),
             circuit_breaker_rollback: rollback,
             target_groups: Vec::new(),
+            deployment_controller: "ECS".into(),
         }
     }
 

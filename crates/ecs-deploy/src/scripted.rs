@@ -6,6 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
 
+use crate::codedeploy::{CodeDeployRequest, DeploymentStatus};
 use crate::rollout::{Deployment, RolloutState, ServiceState};
 use crate::services::{ServiceUpdate, Services};
 use crate::tasks::{OneOffTask, TaskState};
@@ -31,6 +32,10 @@ pub(crate) struct ScriptedEcs {
     pub(crate) revisions: Mutex<Vec<String>>,
     /// Task definitions the cluster's services use.
     pub(crate) in_use: BTreeSet<String>,
+    /// CodeDeploy deployments created.
+    pub(crate) code_deployments: Mutex<Vec<CodeDeployRequest>>,
+    /// GetDeployment statuses, in order.
+    pub(crate) code_statuses: Mutex<VecDeque<DeploymentStatus>>,
 }
 
 impl ScriptedEcs {
@@ -88,6 +93,23 @@ impl Services for ScriptedEcs {
         tasks
             .pop_front()
             .ok_or_else(|| anyhow::anyhow!("the script has no more task answers"))
+    }
+
+    async fn create_code_deployment(&self, request: &CodeDeployRequest) -> anyhow::Result<String> {
+        let mut created = self
+            .code_deployments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        created.push(request.clone());
+        Ok(format!("d-{}", created.len()))
+    }
+
+    async fn code_deployment(&self, _: &str) -> anyhow::Result<DeploymentStatus> {
+        self.code_statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+            .ok_or_else(|| anyhow::anyhow!("the script has no more CodeDeploy answers"))
     }
 
     async fn active_revisions(&self, _: &str) -> anyhow::Result<Vec<String>> {
@@ -165,5 +187,6 @@ pub(crate) fn service(
         events: Vec::new(),
         circuit_breaker_rollback: false,
         target_groups: Vec::new(),
+        deployment_controller: "ECS".into(),
     }
 }

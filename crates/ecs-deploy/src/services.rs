@@ -8,6 +8,7 @@ use std::future::Future;
 
 use anyhow::{Context as _, bail};
 
+use crate::codedeploy::{CodeDeployRequest, DeploymentStatus, judge};
 use crate::rollout::{Deployment, RolloutState, ServiceEvent, ServiceState};
 use crate::tasks::{ContainerState, OneOffTask, TaskState};
 
@@ -64,6 +65,18 @@ pub trait Services {
         task: &str,
     ) -> impl Future<Output = anyhow::Result<TaskState>> + Send;
 
+    /// CodeDeploy CreateDeployment; returns the deployment id.
+    fn create_code_deployment(
+        &self,
+        request: &CodeDeployRequest,
+    ) -> impl Future<Output = anyhow::Result<String>> + Send;
+
+    /// CodeDeploy GetDeployment, judged.
+    fn code_deployment(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = anyhow::Result<DeploymentStatus>> + Send;
+
     /// ListTaskDefinitions of a family prefix, ACTIVE only, every page.
     fn active_revisions(
         &self,
@@ -98,6 +111,7 @@ pub trait Services {
 pub struct SdkServices {
     client: aws_sdk_ecs::Client,
     elb: aws_sdk_elasticloadbalancingv2::Client,
+    codedeploy: aws_sdk_codedeploy::Client,
 }
 
 /// The target-group attribute of the drain time.
@@ -109,6 +123,7 @@ impl SdkServices {
         Self {
             client: aws_sdk_ecs::Client::new(config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            codedeploy: aws_sdk_codedeploy::Client::new(config),
         }
     }
 }
@@ -249,6 +264,53 @@ impl Services for SdkServices {
             .and_then(|t| t.task_arn())
             .map(str::to_owned)
             .context("ECS started no task")
+    }
+
+    async fn create_code_deployment(&self, request: &CodeDeployRequest) -> anyhow::Result<String> {
+        use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
+        let revision = RevisionLocation::builder()
+            .revision_type(RevisionLocationType::AppSpecContent)
+            .app_spec_content(AppSpecContent::builder().content(&request.appspec).build())
+            .build();
+        let answer = self
+            .codedeploy
+            .create_deployment()
+            .application_name(&request.application)
+            .deployment_group_name(&request.deployment_group)
+            .set_deployment_config_name(request.config.clone())
+            .set_description(request.description.clone())
+            .revision(revision)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| {
+                format!(
+                    "cannot create a CodeDeploy deployment in {}/{}",
+                    request.application, request.deployment_group
+                )
+            })?;
+        answer
+            .deployment_id()
+            .map(str::to_owned)
+            .context("CodeDeploy returned no deployment id")
+    }
+
+    async fn code_deployment(&self, id: &str) -> anyhow::Result<DeploymentStatus> {
+        let answer = self
+            .codedeploy
+            .get_deployment()
+            .deployment_id(id)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot read CodeDeploy deployment {id}"))?;
+        let info = answer
+            .deployment_info()
+            .with_context(|| format!("CodeDeploy returned nothing for deployment {id}"))?;
+        Ok(judge(
+            info.status().map(|s| s.as_str()).unwrap_or_default(),
+            info.error_information().and_then(|e| e.message()),
+        ))
     }
 
     async fn active_revisions(&self, family: &str) -> anyhow::Result<Vec<String>> {
@@ -548,6 +610,10 @@ pub fn state_of(service: &aws_sdk_ecs::types::Service) -> ServiceState {
             .filter_map(|lb| lb.target_group_arn())
             .map(str::to_owned)
             .collect(),
+        deployment_controller: service
+            .deployment_controller()
+            .map(|c| c.r#type().as_str().to_owned())
+            .unwrap_or_else(|| "ECS".to_owned()),
         circuit_breaker_rollback: service
             .deployment_configuration()
             .and_then(|c| c.deployment_circuit_breaker())

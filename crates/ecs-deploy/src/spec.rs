@@ -53,6 +53,27 @@ const INPUTS: &[InputSpec] = &[
         "bake-time-minutes",
         "Bake time of a BLUE_GREEN, LINEAR or CANARY deployment (0 to 1440 minutes).",
     ),
+    InputSpec::with_default(
+        "codedeploy-appspec",
+        "For a service deployed by CodeDeploy (deployment controller CODE_DEPLOY): the AppSpec file (YAML or JSON) in the workspace; every resource's TaskDefinition is set to the new revision.",
+        "appspec.yaml",
+    ),
+    InputSpec::optional(
+        "codedeploy-application",
+        "CodeDeploy application; default `AppECS-<cluster>-<service>`.",
+    ),
+    InputSpec::optional(
+        "codedeploy-deployment-group",
+        "CodeDeploy deployment group; default `DgpECS-<cluster>-<service>`.",
+    ),
+    InputSpec::optional(
+        "codedeploy-deployment-description",
+        "Description of the CodeDeploy deployment (cut at 512 characters).",
+    ),
+    InputSpec::optional(
+        "codedeploy-deployment-config",
+        "CodeDeploy deployment configuration, e.g. `CodeDeployDefault.ECSCanary10Percent5Minutes`; default: the group's.",
+    ),
     InputSpec::optional(
         "smoke-checks",
         "Checks after the rollout, one `METHOD URL STATUS [text]` a line, e.g. `GET https://api.example.com/healthz 200`.",
@@ -143,6 +164,10 @@ pub static SPEC: ActionSpec = ActionSpec {
         OutputSpec {
             name: "previous-task-definition-arn",
             description: "ARN of the task definition the service ran before.",
+        },
+        OutputSpec {
+            name: "codedeploy-deployment-id",
+            description: "The CodeDeploy deployment, for a CODE_DEPLOY service.",
         },
         OutputSpec {
             name: "results",

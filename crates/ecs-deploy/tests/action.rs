@@ -201,6 +201,11 @@ async fn bad_inputs_fail_before_any_change() {
     let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
     std::fs::write(setup.workspace.path().join("typo.json"), json!({"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "portMapings": []}]}).to_string()).expect("file");
     std::fs::write(setup.workspace.path().join("broken.json"), "{").expect("file");
+    std::fs::write(
+        setup.workspace.path().join("no-resources.yaml"),
+        "version: 0.0\n",
+    )
+    .expect("file");
     let cases = [
         (
             vec![("task-definition", "nope.json")],
@@ -332,6 +337,13 @@ async fn bad_inputs_fail_before_any_change() {
         (
             vec![("service", "api"), ("deployment-strategy", "blue-green")],
             "input 'deployment-strategy': expected one of ROLLING, BLUE_GREEN, LINEAR, CANARY",
+        ),
+        (
+            vec![
+                ("service", "api"),
+                ("codedeploy-appspec", "no-resources.yaml"),
+            ],
+            "input 'codedeploy-appspec': no-resources.yaml has no 'Resources' list",
         ),
         (
             vec![("role-to-assume", "deployer")],
@@ -795,4 +807,92 @@ async fn ecs_native_strategies_are_chosen_on_the_update() {
     assert_eq!(configuration["bakeTimeInMinutes"], 5);
     // The emulator does not return a service's deployment configuration, so what the merge
     // keeps is tested in `services.rs` with SDK values.
+}
+
+#[tokio::test]
+async fn a_code_deploy_service_gets_a_code_deploy_deployment() {
+    // The emulator creates CodeDeploy deployments but never moves them past `Created`, so
+    // this run does not wait; following a deployment is tested with scripted answers.
+    let emulator = Emulator::shared();
+    let config = Emulator::sdk_config(emulator.endpoint()).await;
+    let setup = setup(emulator.endpoint()).await;
+    aws_sdk_ecs::Client::new(&config)
+        .create_service()
+        .cluster(&setup.cluster)
+        .service_name("blue-green")
+        .task_definition(&setup.old_arn)
+        .desired_count(1)
+        .deployment_controller(
+            aws_sdk_ecs::types::DeploymentController::builder()
+                .r#type(aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy)
+                .build()
+                .expect("controller"),
+        )
+        .send()
+        .await
+        .expect("service");
+    let codedeploy = aws_sdk_codedeploy::Client::new(&config);
+    let application = format!("AppECS-{}-blue-green", setup.cluster);
+    codedeploy
+        .create_application()
+        .application_name(&application)
+        .compute_platform(aws_sdk_codedeploy::types::ComputePlatform::Ecs)
+        .send()
+        .await
+        .expect("application");
+    codedeploy
+        .create_deployment_group()
+        .application_name(&application)
+        .deployment_group_name(format!("DgpECS-{}-blue-green", setup.cluster))
+        .service_role_arn("arn:aws:iam::123456789012:role/codedeploy")
+        .send()
+        .await
+        .expect("group");
+    std::fs::write(
+        setup.workspace.path().join("appspec.yaml"),
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: <TASK_DEFINITION>\n        LoadBalancerInfo:\n          ContainerName: api\n          ContainerPort: 80\n",
+    )
+    .expect("appspec");
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("service", "blue-green")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let id = result.output("codedeploy-deployment-id");
+    let deployment = codedeploy
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .expect("deployment");
+    let info = deployment.deployment_info().expect("info");
+    assert_eq!(info.application_name(), Some(application.as_str()));
+    let request: serde_json::Value = serde_json::from_str(
+        &proxy
+            .calls()
+            .into_iter()
+            .find(|c| c.operation == "CreateDeployment")
+            .expect("CreateDeployment")
+            .body,
+    )
+    .expect("json");
+    let appspec: serde_json::Value = serde_json::from_str(
+        request["revision"]["appSpecContent"]["content"]
+            .as_str()
+            .expect("content"),
+    )
+    .expect("appspec json");
+    assert_eq!(
+        appspec["Resources"][0]["TargetService"]["Properties"]["TaskDefinition"],
+        result.output("task-definition-arn")
+    );
+    assert_calls_allowed(
+        &proxy,
+        &[
+            "codedeploy:CreateDeployment",
+            "ecs:DescribeServices",
+            "ecs:RegisterTaskDefinition",
+        ],
+    );
 }
