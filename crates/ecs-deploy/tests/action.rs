@@ -896,3 +896,78 @@ async fn a_code_deploy_service_gets_a_code_deploy_deployment() {
         ],
     );
 }
+
+#[tokio::test]
+async fn a_waited_deploy_is_smoke_checked_and_rolled_back_when_a_check_fails() {
+    // The emulator never moves a rollout: the proxy rewrites its DescribeServices answers as
+    // if ECS had finished rolling out the service's task definition (simulated). Every call
+    // is still the real SDK call to the emulator.
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let rollout = test_harness::Rewriter(test_harness::aws_fixtures::finish_ecs_rollouts);
+    let proxy = FaultProxy::start(
+        emulator.addr(),
+        vec![test_harness::Rule::every(
+            "DescribeServices",
+            test_harness::Fault::Rewrite(rollout),
+        )],
+    )
+    .expect("proxy");
+    let site = StubServer::start(|r| match r.path() {
+        "/healthz" => StubResponse::text(200, "ok"),
+        _ => StubResponse::text(500, "broken"),
+    })
+    .expect("site");
+    let good = action(&proxy.endpoint(), &setup)
+        .input("service", "api")
+        .input("wait-for-service-stability", "true")
+        .input(
+            "smoke-checks",
+            &format!("GET {}/healthz 200 ok", site.url()),
+        )
+        .run()
+        .expect("run");
+    good.assert_success();
+    assert_eq!(good.output("rolled-back"), "false");
+    let deployed = good.output("task-definition-arn").to_owned();
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        deployed
+    );
+    assert!(good.summary.contains("1 passed"), "{}", good.summary);
+
+    std::fs::write(
+        setup.workspace.path().join("td.json"),
+        common::definition(&setup.family, "api:3").to_string(),
+    )
+    .expect("file");
+    let bad = action(&proxy.endpoint(), &setup)
+        .input("service", "api")
+        .input("wait-for-service-stability", "true")
+        .input(
+            "smoke-checks",
+            &format!("GET {}/openapi.json 200", site.url()),
+        )
+        .input("smoke-timeout-seconds", "2")
+        .run()
+        .expect("run");
+    let errors = bad.assert_failure();
+    let new = bad.output("task-definition-arn");
+    let revision = |arn: &str| arn.rsplit('/').next().unwrap_or_default().to_owned();
+    assert!(
+        errors[0].contains(&format!(
+            "deploying {} to service api failed",
+            revision(new)
+        )) && errors[0].contains(&format!(
+            "rolled back to {}: it is stable again",
+            revision(&deployed)
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(bad.output("rolled-back"), "true");
+    assert_eq!(bad.output("previous-task-definition-arn"), deployed);
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        deployed
+    );
+}

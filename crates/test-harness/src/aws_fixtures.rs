@@ -167,3 +167,27 @@ fn hex_of(text: &str) -> String {
         .take(64)
         .collect()
 }
+
+/// A DescribeServices answer edited as if ECS had finished rolling out each service's task
+/// definition: the emulator never moves a deployment by itself (UpdateService leaves the
+/// PRIMARY deployment on the old revision). For [`crate::Fault::Rewrite`]; whoever uses it says
+/// the rollout is simulated.
+pub fn finish_ecs_rollouts(answer: &mut serde_json::Value) {
+    let Some(services) = answer["services"].as_array_mut() else {
+        return;
+    };
+    for service in services {
+        let task_definition = service["taskDefinition"].clone();
+        let desired = service["desiredCount"].clone();
+        let Some(deployments) = service["deployments"].as_array_mut() else {
+            continue;
+        };
+        for deployment in deployments.iter_mut().filter(|d| d["status"] == "PRIMARY") {
+            deployment["taskDefinition"] = task_definition.clone();
+            deployment["rolloutState"] = "COMPLETED".into();
+            deployment["runningCount"] = desired.clone();
+            deployment["desiredCount"] = desired.clone();
+            deployment["pendingCount"] = 0.into();
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub use file_commands::parse_file_commands;
 pub use git::GitRepo;
 pub use http_server::RecordedRequest;
 pub use manifest::check_manifest;
-pub use proxy::{Call, Fault, FaultProxy, Rule};
+pub use proxy::{Call, Fault, FaultProxy, Rewriter, Rule};
 pub use stub::{StubResponse, StubServer};
 
 /// The workspace's root directory.

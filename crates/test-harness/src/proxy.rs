@@ -30,7 +30,22 @@ pub enum Fault {
     Delay(Duration),
     /// Closes the connection without an answer.
     DropConnection,
+    /// Forwards the call, then edits its JSON answer: drives state the emulator cannot reach
+    /// (ECS rollouts it never moves). A test or demo that uses it says what it simulates.
+    Rewrite(Rewriter),
 }
+
+/// An edit of a JSON answer, for [`Fault::Rewrite`].
+#[derive(Debug, Clone, Copy)]
+pub struct Rewriter(pub fn(&mut serde_json::Value));
+
+impl PartialEq for Rewriter {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for Rewriter {}
 
 /// Which occurrences of an operation a rule applies to (counted from 1, per operation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +151,9 @@ impl FaultProxy {
                         tokio::time::sleep(pause).await;
                         forward(&client, upstream, request).await
                     }
+                    Some(Fault::Rewrite(rewriter)) => {
+                        forward_rewritten(&client, upstream, request, rewriter).await
+                    }
                     None => forward(&client, upstream, request).await,
                 }
             })
@@ -197,6 +215,18 @@ async fn forward(
     upstream: SocketAddr,
     request: RecordedRequest,
 ) -> Reply {
+    match upstream_answer(client, upstream, request).await {
+        Ok((parts, body)) => Reply::Respond(hyper::Response::from_parts(parts, Full::new(body))),
+        Err(reply) => reply,
+    }
+}
+
+/// Sends `request` to the upstream; its answer, or the 502 reply saying why there is none.
+async fn upstream_answer(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    upstream: SocketAddr,
+    request: RecordedRequest,
+) -> Result<(hyper::http::response::Parts, Bytes), Reply> {
     let uri = format!("http://{upstream}{}", request.path_and_query);
     let mut builder = hyper::Request::builder()
         .method(request.method.as_str())
@@ -205,7 +235,7 @@ async fn forward(
         builder = builder.header(name, value);
     }
     let Ok(outgoing) = builder.body(Full::new(request.body)) else {
-        return Reply::Respond(response(502, &[], "proxy: bad request"));
+        return Err(Reply::Respond(response(502, &[], "proxy: bad request")));
     };
     match client.request(outgoing).await {
         Ok(answer) => {
@@ -215,14 +245,37 @@ async fn forward(
                 .await
                 .map(|b| b.to_bytes())
                 .unwrap_or_default();
-            Reply::Respond(hyper::Response::from_parts(parts, Full::new(body)))
+            Ok((parts, body))
         }
-        Err(error) => Reply::Respond(response(
+        Err(error) => Err(Reply::Respond(response(
             502,
             &[],
             format!("proxy: upstream failed: {error}"),
-        )),
+        ))),
     }
+}
+
+/// The upstream's answer with its JSON body edited by `rewriter` (other answers pass
+/// unchanged).
+async fn forward_rewritten(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    upstream: SocketAddr,
+    request: RecordedRequest,
+    rewriter: Rewriter,
+) -> Reply {
+    let (mut parts, body) = match upstream_answer(client, upstream, request).await {
+        Ok(answer) => answer,
+        Err(reply) => return reply,
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(mut json) => {
+            (rewriter.0)(&mut json);
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            Bytes::from(json.to_string())
+        }
+        Err(_) => body,
+    };
+    Reply::Respond(hyper::Response::from_parts(parts, Full::new(body)))
 }
 
 /// `AKID/date/region/service/aws4_request` from the `Authorization` header.
