@@ -7,7 +7,10 @@
 
 use std::path::Path;
 
-use test_harness::{ActionResult, ActionRun, Emulator, GitRepo, aws_fixtures};
+use test_harness::{
+    ActionResult, ActionRun, Emulator, Fault, FaultProxy, GitRepo, Rewriter, Rule, StubResponse,
+    StubServer, aws_fixtures,
+};
 
 use crate::cmd;
 use crate::tools::Tools;
@@ -151,26 +154,64 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
             .run()?;
         report(&rendered)?;
 
-        cmd::step("backend: ecs-deploy runs the migration, then updates the service");
+        cmd::step(
+            "backend: ecs-deploy runs the migration, updates the service, waits, smoke-checks",
+        );
         let subnet = runtime.block_on(async {
             aws_fixtures::stop_tasks_at_once(emulator.endpoint()).await?;
             aws_fixtures::default_subnet(emulator.endpoint()).await
         })?;
+        let site = StubServer::start(|request| match request.path() {
+            "/healthz" => StubResponse::text(200, "ok"),
+            "/openapi.json" => StubResponse::json(200, &serde_json::json!({"openapi": "3.1.0"})),
+            "/api/v1/experts" => StubResponse::text(401, "unauthorized"),
+            _ => StubResponse::text(500, "internal error"),
+        })?;
+        let rollouts = FaultProxy::start(
+            emulator.addr(),
+            vec![Rule::every(
+                "DescribeServices",
+                Fault::Rewrite(Rewriter(aws_fixtures::finish_ecs_rollouts)),
+            )],
+        )?;
+        println!("(Simulated: the emulator runs no container, so the migration task stops at once");
         println!(
-            "(The emulator runs no container: the migration task stops at once with exit code 0.)"
+            "with exit code 0; and it never moves a rollout, so a proxy in front of it reports"
         );
-        let deployed = action("ecs-deploy")?
-            .input("task-definition", rendered.output("task-definition"))
-            .input("cluster", CLUSTER)
-            .input("service", "backend")
-            .input("pre-deploy-command", "alembic upgrade head")
-            .input("run-task-subnets", &subnet)
-            .run()?;
+        println!(
+            "each rollout finished. The smoke checks ask a local HTTP server: {})",
+            site.url()
+        );
+        let deploy = |smoke_checks: &str| -> anyhow::Result<ActionResult> {
+            action("ecs-deploy")?
+                .envs(Emulator::aws_env(&rollouts.endpoint()))
+                .input("task-definition", rendered.output("task-definition"))
+                .input("cluster", CLUSTER)
+                .input("service", "backend")
+                .input("pre-deploy-command", "alembic upgrade head")
+                .input("run-task-subnets", &subnet)
+                .input("wait-for-service-stability", "true")
+                .input("smoke-checks", smoke_checks)
+                .input("smoke-timeout-seconds", "3")
+                .run()
+        };
+        let url = site.url();
+        let deployed = deploy(&format!(
+            "GET {url}/healthz 200\nGET {url}/openapi.json 200\nGET {url}/api/v1/experts 401"
+        ))?;
         report(&deployed)?;
-        println!(
-            "The emulator runs no tasks and moves no rollout, so the demo does not wait for stability;"
+
+        cmd::step("backend: a second deploy whose smoke check fails is rolled back");
+        println!("(Its check asks for /api/v2/experts, which this release answers with 500.)");
+        let failed = deploy(&format!("GET {url}/api/v2/experts 401"))?;
+        report_expected_failure(&failed)?;
+        anyhow::ensure!(
+            failed.output("rolled-back") == "true"
+                && failed.output("previous-task-definition-arn")
+                    == deployed.output("task-definition-arn"),
+            "the failed deploy was not rolled back to the good revision"
         );
-        println!("waiting, smoke checks and rollback are tested with scripted ECS answers.");
+        println!("As expected: the step failed and the service is back on the good revision.");
     }
 
     println!("\nDemo finished: every step ran through the runner contract against the emulator.");
@@ -193,6 +234,20 @@ fn report(step: &ActionResult) -> anyhow::Result<()> {
         step.code,
         step.stderr
     );
+    Ok(())
+}
+
+/// Prints a step that must fail; fails when it did not.
+fn report_expected_failure(step: &ActionResult) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        step.code == 1,
+        "the step should have failed:\n{}",
+        step.stdout
+    );
+    println!("--- log");
+    print!("{}", step.stdout);
+    println!("--- job summary");
+    print!("{}", step.summary);
     Ok(())
 }
 

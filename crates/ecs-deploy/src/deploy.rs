@@ -234,6 +234,10 @@ where
     let assessment = wait_for_rollout(services, &watch, &mut sleep, &mut progress).await?;
     if assessment == Assessment::Completed && !plan.checks.is_empty() {
         outcome.smoke_failure = smoke.run(&plan.checks, plan.smoke_deadline).await;
+        progress(Progress::Step(match &outcome.smoke_failure {
+            None => format!("rollout completed; {} smoke checks passed", plan.checks.len()),
+            Some(failure) => format!("rollout completed; smoke check failed: {failure}"),
+        }));
     }
     outcome.after = after_rollout(
         &assessment,
