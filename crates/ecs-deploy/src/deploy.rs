@@ -235,7 +235,10 @@ where
     if assessment == Assessment::Completed && !plan.checks.is_empty() {
         outcome.smoke_failure = smoke.run(&plan.checks, plan.smoke_deadline).await;
         progress(Progress::Step(match &outcome.smoke_failure {
-            None => format!("rollout completed; {} smoke checks passed", plan.checks.len()),
+            None => format!(
+                "rollout completed; {} smoke checks passed",
+                plan.checks.len()
+            ),
             Some(failure) => format!("rollout completed; smoke check failed: {failure}"),
         }));
     }

@@ -971,3 +971,52 @@ async fn a_waited_deploy_is_smoke_checked_and_rolled_back_when_a_check_fails() {
         deployed
     );
 }
+
+#[tokio::test]
+async fn throttling_errors_and_a_dropped_update_are_survived() {
+    // Rollouts simulated as in the test above; on top, the proxy throttles and fails reads
+    // during the wait and drops the connection of the first UpdateService.
+    use test_harness::{Fault, Rule};
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    let rollout = test_harness::Rewriter(test_harness::aws_fixtures::finish_ecs_rollouts);
+    let proxy = FaultProxy::start(
+        emulator.addr(),
+        vec![
+            Rule::every("DescribeServices", Fault::Throttle).nth(2),
+            Rule::every("DescribeServices", Fault::ServerError).nth(3),
+            Rule::every("UpdateService", Fault::DropConnection).nth(1),
+            Rule::every("DescribeServices", Fault::Rewrite(rollout)),
+        ],
+    )
+    .expect("proxy");
+    let result = action(&proxy.endpoint(), &setup)
+        .input("service", "api")
+        .input("wait-for-service-stability", "true")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let faults: Vec<Fault> = proxy
+        .calls()
+        .into_iter()
+        .filter_map(|c| c.fault)
+        .filter(|f| !matches!(f, Fault::Rewrite(_)))
+        .collect();
+    assert_eq!(
+        faults,
+        [Fault::Throttle, Fault::ServerError, Fault::DropConnection]
+            .into_iter()
+            .filter(|f| faults.contains(f))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(faults.len(), 3, "every fault was injected: {faults:?}");
+    assert_eq!(
+        proxy.count("UpdateService"),
+        2,
+        "the dropped update was sent again"
+    );
+    assert_eq!(
+        service_task_definition(emulator.endpoint(), &setup.cluster).await,
+        result.output("task-definition-arn")
+    );
+}
