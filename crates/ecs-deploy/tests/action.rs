@@ -1002,14 +1002,11 @@ async fn throttling_errors_and_a_dropped_update_are_survived() {
         .filter_map(|c| c.fault)
         .filter(|f| !matches!(f, Fault::Rewrite(_)))
         .collect();
+    // In call order: the update (after the first read), then the reads of the wait.
     assert_eq!(
         faults,
-        [Fault::Throttle, Fault::ServerError, Fault::DropConnection]
-            .into_iter()
-            .filter(|f| faults.contains(f))
-            .collect::<Vec<_>>()
+        [Fault::DropConnection, Fault::Throttle, Fault::ServerError]
     );
-    assert_eq!(faults.len(), 3, "every fault was injected: {faults:?}");
     assert_eq!(
         proxy.count("UpdateService"),
         2,
