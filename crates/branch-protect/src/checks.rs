@@ -106,29 +106,49 @@ mod tests {
         assert!(found[0].matrix_runs.is_empty());
         let message = found[0].message("the last 20 commits of main");
         assert!(
-            message.starts_with("required check 'lnit' has never been reported on the last 20 commits of main"),
+            message.starts_with(
+                "required check 'lnit' has never been reported on the last 20 commits of main"
+            ),
             "{message}"
         );
-        assert!(message.contains("Seen (closest first): lint, "), "{message}");
+        assert!(
+            message.contains("Seen (closest first): lint, "),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_matrix_job_name_is_recognised() {
         let found = unseen(
             ["test"],
-            &seen(&["test (ubuntu-latest, stable)", "test (macos-latest, stable)", "lint"]),
+            &seen(&[
+                "test (ubuntu-latest, stable)",
+                "test (macos-latest, stable)",
+                "lint",
+            ]),
         );
         assert_eq!(
             found[0].matrix_runs,
-            ["test (macos-latest, stable)", "test (ubuntu-latest, stable)"]
+            [
+                "test (macos-latest, stable)",
+                "test (ubuntu-latest, stable)"
+            ]
         );
         assert!(found[0].closest[0].starts_with("test ("));
-        assert!(found[0].message("main").contains("It looks like a matrix job"));
+        assert!(
+            found[0]
+                .message("main")
+                .contains("It looks like a matrix job")
+        );
     }
 
     #[test]
     fn nothing_seen_says_to_run_the_workflow_first() {
         let found = unseen(["test"], &BTreeSet::new());
-        assert!(found[0].message("main").ends_with("run the workflow once first."));
+        assert!(
+            found[0]
+                .message("main")
+                .ends_with("run the workflow once first.")
+        );
     }
 }

@@ -222,10 +222,7 @@ pub fn fields(protection: Option<&Protection>, pinned: &BTreeSet<&str>) -> Field
             set(
                 "required_status_checks.checks",
                 check_list(
-                    checks
-                        .checks
-                        .iter()
-                        .map(|c| (c.context.as_str(), c.app_id)),
+                    checks.checks.iter().map(|c| (c.context.as_str(), c.app_id)),
                     pinned,
                 ),
             );
@@ -431,11 +428,12 @@ mod tests {
         .expect("GET shape");
         let live = Protection::from_response(&answer);
         let pinned = policy.pinned_checks();
-        let changes = diff(
-            &fields(Some(&live), &pinned),
-            &fields(Some(&want), &pinned),
+        let changes = diff(&fields(Some(&live), &pinned), &fields(Some(&want), &pinned));
+        assert_eq!(
+            changes,
+            [],
+            "GitHub's choice of app for `test` is not a difference"
         );
-        assert_eq!(changes, [], "GitHub's choice of app for `test` is not a difference");
     }
 
     #[test]
@@ -445,7 +443,10 @@ mod tests {
         let pinned = policy.pinned_checks();
         let changes = diff(&fields(None, &pinned), &fields(Some(&want), &pinned));
         assert_eq!(changes[0].field, "allow_deletions");
-        let protected = changes.iter().find(|c| c.field == "protected").expect("protected");
+        let protected = changes
+            .iter()
+            .find(|c| c.field == "protected")
+            .expect("protected");
         assert_eq!(protected.current.as_deref(), Some("false"));
         assert_eq!(protected.desired.as_deref(), Some("true"));
     }

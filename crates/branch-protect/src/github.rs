@@ -171,7 +171,12 @@ impl<'a> GitHub<'a> {
     }
 
     /// Sends a request, waiting and retrying while GitHub says to.
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Answer> {
         let mut attempt = 1;
         loop {
             let response = match method {
@@ -194,7 +199,9 @@ impl<'a> GitHub<'a> {
                 .client
                 .body_to_string(response)
                 .await
-                .with_context(|| format!("{} {path}: cannot read GitHub's answer", method.as_str()))?;
+                .with_context(|| {
+                    format!("{} {path}: cannot read GitHub's answer", method.as_str())
+                })?;
             let answer = Answer { status, body };
             let Some(wait) = wait else {
                 return Ok(answer);
@@ -228,7 +235,11 @@ impl<'a> GitHub<'a> {
     }
 
     /// GETs JSON; a 404 is `None`.
-    async fn get_json<T: DeserializeOwned>(&self, path: &str, repo: &Repo) -> anyhow::Result<Option<T>> {
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        repo: &Repo,
+    ) -> anyhow::Result<Option<T>> {
         let answer = self.send(Method::Get, path, None).await?;
         match answer.status {
             404 => Ok(None),
@@ -267,9 +278,9 @@ impl<'a> GitHub<'a> {
 
     /// The repository: its default branch, owner kind and the token's permissions.
     pub async fn repository(&self, repo: &Repo) -> anyhow::Result<RepoInfo> {
-        self.get_json(&repo.path(), repo).await?.ok_or_else(|| {
-            anyhow!("repository {repo} was not found, or the token cannot see it")
-        })
+        self.get_json(&repo.path(), repo)
+            .await?
+            .ok_or_else(|| anyhow!("repository {repo} was not found, or the token cannot see it"))
     }
 
     /// Whether a branch exists.
@@ -294,9 +305,14 @@ impl<'a> GitHub<'a> {
         branch: &str,
         body: &ProtectionRequest,
     ) -> anyhow::Result<()> {
-        self.write(Method::Put, &protection_path(repo, branch), repo, Some(body))
-            .await
-            .map(drop)
+        self.write(
+            Method::Put,
+            &protection_path(repo, branch),
+            repo,
+            Some(body),
+        )
+        .await
+        .map(drop)
     }
 
     /// Turns required signatures on (POST) or off (DELETE, 204 without a body).
@@ -332,7 +348,9 @@ impl<'a> GitHub<'a> {
     /// Creates a ruleset.
     pub async fn create_ruleset(&self, repo: &Repo, body: &RulesetRequest) -> anyhow::Result<()> {
         let path = format!("{}/rulesets", repo.path());
-        self.write(Method::Post, &path, repo, Some(body)).await.map(drop)
+        self.write(Method::Post, &path, repo, Some(body))
+            .await
+            .map(drop)
     }
 
     /// Replaces a ruleset.
@@ -343,7 +361,9 @@ impl<'a> GitHub<'a> {
         body: &RulesetRequest,
     ) -> anyhow::Result<()> {
         let path = format!("{}/rulesets/{id}", repo.path());
-        self.write(Method::Put, &path, repo, Some(body)).await.map(drop)
+        self.write(Method::Put, &path, repo, Some(body))
+            .await
+            .map(drop)
     }
 
     /// The check-run names and commit-status contexts reported on the last `lookback` commits
@@ -385,10 +405,16 @@ impl<'a> GitHub<'a> {
         for sha in &shas {
             let sha = encode(sha, false);
             let runs: Option<Value> = self
-                .get_json(&format!("{}/commits/{sha}/check-runs?per_page=100", repo.path()), repo)
+                .get_json(
+                    &format!("{}/commits/{sha}/check-runs?per_page=100", repo.path()),
+                    repo,
+                )
                 .await?;
             let statuses: Option<Value> = self
-                .get_json(&format!("{}/commits/{sha}/status?per_page=100", repo.path()), repo)
+                .get_json(
+                    &format!("{}/commits/{sha}/status?per_page=100", repo.path()),
+                    repo,
+                )
                 .await?;
             let run_names = runs
                 .iter()
@@ -407,18 +433,30 @@ impl<'a> GitHub<'a> {
 }
 
 fn protection_path(repo: &Repo, branch: &str) -> String {
-    format!("{}/branches/{}/protection", repo.path(), encode(branch, true))
+    format!(
+        "{}/branches/{}/protection",
+        repo.path(),
+        encode(branch, true)
+    )
 }
 
 /// The error for an answer that is not a success, saying what the user can do about it.
 fn explain(method: Method, path: &str, repo: &Repo, answer: &Answer) -> anyhow::Error {
     let message = answer.message();
-    let what = format!("GitHub answered {} to {} {path}", answer.status, method.as_str());
+    let what = format!(
+        "GitHub answered {} to {} {path}",
+        answer.status,
+        method.as_str()
+    );
     match answer.status {
         401 => anyhow!("{what} ({message}): the token is not valid; check the `token` input"),
-        403 if message.contains("Upgrade to GitHub Pro") || message.contains("make this repository public") => anyhow!(
-            "{repo} is a private repository on a plan without branch protection or rulesets ({message}): make it public, or move the owner to GitHub Pro, Team or Enterprise"
-        ),
+        403 if message.contains("Upgrade to GitHub Pro")
+            || message.contains("make this repository public") =>
+        {
+            anyhow!(
+                "{repo} is a private repository on a plan without branch protection or rulesets ({message}): make it public, or move the owner to GitHub Pro, Team or Enterprise"
+            )
+        }
         403 => anyhow!("{what} ({message}): the token cannot administer {repo}; {PERMISSION_HINT}"),
         _ => anyhow!("{what}: {message}"),
     }
@@ -427,7 +465,11 @@ fn explain(method: Method, path: &str, repo: &Repo, answer: &Answer) -> anyhow::
 /// How long to wait before trying again, if GitHub's answer says to: a rate limit (403 or 429
 /// with `retry-after`, or with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`), a 429
 /// without either (a minute, as GitHub advises), or a server error.
-pub fn retry_wait(status: u16, header: impl Fn(&str) -> Option<String>, now: u64) -> Option<Duration> {
+pub fn retry_wait(
+    status: u16,
+    header: impl Fn(&str) -> Option<String>,
+    now: u64,
+) -> Option<Duration> {
     let number = |name: &str| header(name).and_then(|v| v.trim().parse::<u64>().ok());
     match status {
         403 | 429 => {
@@ -492,7 +534,10 @@ mod tests {
         assert_eq!(
             retry_wait(
                 403,
-                headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1030")]),
+                headers(&[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "1030")
+                ]),
                 1000
             ),
             Some(Duration::from_secs(30))
@@ -539,7 +584,10 @@ mod tests {
             body: r#"{"message":"Upgrade to GitHub Pro or make this repository public to enable this feature."}"#.into(),
         };
         let text = explain(Method::Get, "/p", &repo, &plan).to_string();
-        assert!(text.starts_with("o/r is a private repository on a plan without"), "{text}");
+        assert!(
+            text.starts_with("o/r is a private repository on a plan without"),
+            "{text}"
+        );
         let denied = Answer {
             status: 403,
             body: r#"{"message":"Resource not accessible by integration"}"#.into(),

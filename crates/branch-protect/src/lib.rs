@@ -114,7 +114,8 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         fail_on_unseen_checks: inputs.bool("fail-on-unseen-checks")?,
         lookback,
     };
-    let token = action_github::token(runner)?.ok_or_else(|| anyhow!("input 'token' is required but was not given"))?;
+    let token = action_github::token(runner)?
+        .ok_or_else(|| anyhow!("input 'token' is required but was not given"))?;
     runner.console().add_mask(&token);
     let github = GitHub::new(&runner.github().api_url, token, runner.console())?;
 
@@ -178,13 +179,14 @@ fn repositories(runner: &Runner) -> anyhow::Result<Vec<Repo>> {
         listed.extend(runner.github().repository.clone());
     }
     if listed.is_empty() {
-        bail!("input 'repositories' is empty and GITHUB_REPOSITORY is not set: name the repositories, `owner/name` one a line");
+        bail!(
+            "input 'repositories' is empty and GITHUB_REPOSITORY is not set: name the repositories, `owner/name` one a line"
+        );
     }
     let mut repos: Vec<Repo> = Vec::new();
     for line in &listed {
-        let repo = Repo::parse(line).ok_or_else(|| {
-            anyhow!("input 'repositories': expected `owner/name`, got '{line}'")
-        })?;
+        let repo = Repo::parse(line)
+            .ok_or_else(|| anyhow!("input 'repositories': expected `owner/name`, got '{line}'"))?;
         if !repos.contains(&repo) {
             repos.push(repo);
         }

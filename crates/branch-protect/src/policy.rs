@@ -161,9 +161,9 @@ impl TryFrom<serde_yaml::Value> for Check {
                     serde_yaml::from_value(mapping).map_err(|e| format!("a check: {e}"))?;
                 Ok(Self { context, app_id })
             }
-            _ => Err(
-                "a check is a name, or a mapping with `context` and optionally `app_id`".into(),
-            ),
+            _ => {
+                Err("a check is a name, or a mapping with `context` and optionally `app_id`".into())
+            }
         }
     }
 }
@@ -444,7 +444,10 @@ mod tests {
         let text = "branches:\n  'release/*':\n    allow_deletions: false\n";
         assert!(parse(text, Backend::Rulesets).is_ok());
         let err = parse(text, Backend::Classic).expect_err("pattern");
-        assert!(err.starts_with("branch 'release/*': classic protection"), "{err}");
+        assert!(
+            err.starts_with("branch 'release/*': classic protection"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -201,7 +201,9 @@ fn check_repository(
     backend: Backend,
 ) -> anyhow::Result<()> {
     if info.permissions.as_ref().is_some_and(|p| !p.admin) {
-        bail!("the token cannot administer {repo} (GitHub reports no admin permission); {PERMISSION_HINT}");
+        bail!(
+            "the token cannot administer {repo} (GitHub reports no admin permission); {PERMISSION_HINT}"
+        );
     }
     if backend == Backend::Classic && info.owner.kind != "Organization" {
         let restricted = policy
@@ -294,7 +296,9 @@ async fn write_branch(
     let left = match plan {
         Plan::Classic { live, desired } => {
             if changes.iter().any(|c| c.field != "required_signatures") {
-                github.put_protection(repo, branch, &desired.request).await?;
+                github
+                    .put_protection(repo, branch, &desired.request)
+                    .await?;
             }
             let signed = live.as_ref().is_some_and(|l| l.required_signatures);
             if signed != desired.required_signatures {

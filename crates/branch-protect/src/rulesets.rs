@@ -178,8 +178,10 @@ impl RulesetRequest {
             rules.push(Rule::PullRequest {
                 parameters: PullRequestParameters {
                     dismiss_stale_reviews_on_push: reviews.is_some_and(|r| r.dismiss_stale_reviews),
-                    require_code_owner_review: reviews.is_some_and(|r| r.require_code_owner_reviews),
-                    require_last_push_approval: reviews.is_some_and(|r| r.require_last_push_approval),
+                    require_code_owner_review: reviews
+                        .is_some_and(|r| r.require_code_owner_reviews),
+                    require_last_push_approval: reviews
+                        .is_some_and(|r| r.require_last_push_approval),
                     required_approving_review_count: reviews
                         .map_or(0, |r| r.required_approving_review_count),
                     required_review_thread_resolution: policy.required_conversation_resolution,
@@ -261,7 +263,9 @@ pub struct RulesetSummary {
 impl RulesetSummary {
     /// Whether the repository owns it (organisation rulesets show up in the list too).
     pub fn is_repository_owned(&self) -> bool {
-        self.source_type.as_deref().is_none_or(|t| t == "Repository")
+        self.source_type
+            .as_deref()
+            .is_none_or(|t| t == "Repository")
     }
 }
 
@@ -371,7 +375,10 @@ pub fn fields(ruleset: Option<&RulesetView>, pinned: &BTreeSet<&str>) -> Fields 
         .collect();
     fields.insert("bypass_actors".into(), actors.join(", "));
     for rule in &ruleset.rules {
-        let kind = rule.get("type").and_then(Value::as_str).unwrap_or("unknown");
+        let kind = rule
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
         fields.insert(format!("rules.{kind}"), "on".into());
         let parameters = rule.get("parameters");
         let compared = COMPARED_PARAMETERS
@@ -430,7 +437,10 @@ mod tests {
         );
         let body = serde_json::to_value(RulesetRequest::desired(&branch, &policy)).expect("json");
         assert_eq!(body["name"], "branch-protect: main");
-        assert_eq!(body["conditions"]["ref_name"]["include"][0], "refs/heads/main");
+        assert_eq!(
+            body["conditions"]["ref_name"]["include"][0],
+            "refs/heads/main"
+        );
         assert_eq!(body["bypass_actors"], serde_json::json!([]));
         let kinds: Vec<&str> = body["rules"]
             .as_array()
@@ -440,7 +450,12 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            ["deletion", "non_fast_forward", "pull_request", "required_status_checks"]
+            [
+                "deletion",
+                "non_fast_forward",
+                "pull_request",
+                "required_status_checks"
+            ]
         );
         assert_eq!(
             body["rules"][2]["parameters"]["required_approving_review_count"],
@@ -482,7 +497,10 @@ mod tests {
             {"id": 2, "name": "branch-protect: main", "source_type": "Repository"}
         ]))
         .expect("list");
-        assert_eq!(find_by_name(&list, "branch-protect: main").map(|r| r.id), Some(2));
+        assert_eq!(
+            find_by_name(&list, "branch-protect: main").map(|r| r.id),
+            Some(2)
+        );
         assert!(find_by_name(&list[..1], "branch-protect: main").is_none());
     }
 }

@@ -77,9 +77,7 @@ fn first_apply_writes_everything_and_a_rerun_writes_nothing() {
     assert_eq!(stored["restrictions"], Value::Null);
     assert!(branch.signatures);
     assert!(
-        first
-            .summary
-            .contains("| `protected` | `false` | `true` |"),
+        first.summary.contains("| `protected` | `false` | `true` |"),
         "{}",
         first.summary
     );
@@ -96,9 +94,18 @@ fn first_apply_writes_everything_and_a_rerun_writes_nothing() {
     second.assert_success();
     assert_eq!(second.output("changed"), "false");
     assert_eq!(second.output("differences"), "false");
-    assert_eq!(mock.writes().len(), 2, "the rerun wrote: {:?}", mock.writes());
+    assert_eq!(
+        mock.writes().len(),
+        2,
+        "the rerun wrote: {:?}",
+        mock.writes()
+    );
     assert_eq!(report(&second)[0]["result"], "unchanged");
-    assert!(second.summary.contains("`main`: matches the policy."), "{}", second.summary);
+    assert!(
+        second.summary.contains("`main`: matches the policy."),
+        "{}",
+        second.summary
+    );
     mock.assert_no_violations();
 }
 
@@ -123,12 +130,19 @@ fn drift_is_corrected_field_by_field() {
         "| `required_status_checks.checks` | `test` | `lint (any app), test` |",
         "| `required_signatures` | `false` | `true` |",
     ] {
-        assert!(result.summary.contains(row), "{row} missing:\n{}", result.summary);
+        assert!(
+            result.summary.contains(row),
+            "{row} missing:\n{}",
+            result.summary
+        );
     }
     let changes = &report(&result)[0]["branches"][0]["changes"];
     assert_eq!(changes.as_array().map(Vec::len), Some(3), "{changes}");
     let branch = mock.repo("octo-org/web").branches["main"].clone();
-    assert_eq!(branch.protection.expect("protected")["enforce_admins"], true);
+    assert_eq!(
+        branch.protection.expect("protected")["enforce_admins"],
+        true
+    );
     assert!(branch.signatures);
     assert_eq!(mock.writes().len(), 4);
     mock.assert_no_violations();
@@ -145,10 +159,18 @@ fn a_dry_run_shows_the_difference_and_writes_nothing() {
     assert_eq!(result.output("changed"), "false");
     assert_eq!(result.output("differences"), "true");
     assert_eq!(report(&result)[0]["result"], "would-change");
-    assert!(result.summary.contains("classic, dry run"), "{}", result.summary);
+    assert!(
+        result.summary.contains("classic, dry run"),
+        "{}",
+        result.summary
+    );
     assert!(result.summary.contains("| `enforce_admins` | — | `true` |"));
     assert_eq!(mock.writes(), Vec::<String>::new());
-    assert!(mock.repo("octo-org/web").branches["main"].protection.is_none());
+    assert!(
+        mock.repo("octo-org/web").branches["main"]
+            .protection
+            .is_none()
+    );
 }
 
 #[test]
@@ -189,22 +211,30 @@ fn rulesets_are_created_once_then_updated_by_name_leaving_the_organisations_alon
     assert_eq!(again.output("changed"), "false");
     assert_eq!(mock.writes().len(), 1, "{:?}", mock.writes());
 
-    let stricter = run(&policy.replace("required_approving_review_count: 1", "required_approving_review_count: 2"));
+    let stricter = run(&policy.replace(
+        "required_approving_review_count: 1",
+        "required_approving_review_count: 2",
+    ));
     stricter.assert_success();
     assert_eq!(
         mock.writes()[1],
         format!("PUT /repos/octo-org/web/rulesets/{}", rulesets[0].id)
     );
     assert!(
-        stricter.summary.contains(
-            "| `rules.pull_request.required_approving_review_count` | `1` | `2` |"
-        ),
+        stricter
+            .summary
+            .contains("| `rules.pull_request.required_approving_review_count` | `1` | `2` |"),
         "{}",
         stricter.summary
     );
     let rulesets = own(&mock);
     assert_eq!(rulesets.len(), 1, "no duplicate ruleset");
-    let org = mock.repo("octo-org/web").rulesets.into_iter().find(|r| r.id == org_id).expect("org ruleset");
+    let org = mock
+        .repo("octo-org/web")
+        .rulesets
+        .into_iter()
+        .find(|r| r.id == org_id)
+        .expect("org ruleset");
     assert_eq!(org.body, org_body);
     mock.assert_no_violations();
 }
@@ -215,9 +245,11 @@ fn a_never_seen_check_is_a_warning_listing_the_closest_names_first() {
     mock.edit_repo("octo-org/web", |repo| {
         // A status reported only on a pull request's head counts as seen.
         repo.pulls.push(("main".into(), "feedbee1".into()));
-        repo.reported.insert("feedbee1".into(), (vec![], vec!["ci/preview".into()]));
+        repo.reported
+            .insert("feedbee1".into(), (vec![], vec!["ci/preview".into()]));
     });
-    let policy = "branches:\n  main:\n    required_status_checks: {checks: [tset, lint, ci/preview]}\n";
+    let policy =
+        "branches:\n  main:\n    required_status_checks: {checks: [tset, lint, ci/preview]}\n";
 
     let warned = action(&mock, policy).run().expect("run");
     warned.assert_success();
@@ -228,7 +260,11 @@ fn a_never_seen_check_is_a_warning_listing_the_closest_names_first() {
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains("Seen (closest first): test, "), "{}", lines[0]);
+    assert!(
+        lines[0].contains("Seen (closest first): test, "),
+        "{}",
+        lines[0]
+    );
     let unseen: Value = serde_json::from_str(warned.output("unseen-checks")).expect("JSON");
     assert_eq!(unseen[0]["check"], "tset");
     assert_eq!(unseen[0]["closest"][0], "test");
@@ -241,7 +277,11 @@ fn a_never_seen_check_is_a_warning_listing_the_closest_names_first() {
         .run()
         .expect("run");
     let errors = failed.assert_failure();
-    assert!(errors[0].contains("required check 'tset' has never been reported"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("required check 'tset' has never been reported"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[0].contains("nothing was written"), "{}", errors[0]);
     assert_eq!(strict.writes(), Vec::<String>::new());
 }
@@ -249,26 +289,46 @@ fn a_never_seen_check_is_a_warning_listing_the_closest_names_first() {
 #[test]
 fn a_matrix_job_name_is_caught() {
     let mock = mock_with_web(&["test (ubuntu-latest)", "test (windows-latest)", "lint"]);
-    let result = action(&mock, "branches:\n  main:\n    required_status_checks: {checks: [test]}\n")
-        .run()
-        .expect("run");
+    let result = action(
+        &mock,
+        "branches:\n  main:\n    required_status_checks: {checks: [test]}\n",
+    )
+    .run()
+    .expect("run");
     result.assert_success();
     let lines = warnings(&result);
     assert_eq!(lines.len(), 1, "{}", result.stdout);
     assert!(lines[0].contains("It looks like a matrix job, whose runs report as 'test (ubuntu-latest)', 'test (windows-latest)'"), "{}", lines[0]);
 }
 
+/// A change to a repository's state.
+type Edit = fn(&mut RepoState);
+
 #[test]
 fn what_users_hit_gets_an_error_that_says_what_to_do() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut RepoState)>, &str)> = vec![
-        ("integration token", Box::new(|r| r.integration_forbidden = true),
-         "the token cannot administer octo-org/web; branch protection and rulesets need a repository administrator's token"),
-        ("no admin", Box::new(|r| r.admin = Some(false)),
-         "\"Administration: Read and write\""),
-        ("free plan", Box::new(|r| r.plan_without_protection = true),
-         "octo-org/web is a private repository on a plan without branch protection or rulesets (Upgrade to GitHub Pro"),
-        ("missing branch", Box::new(|r| { r.branches.remove("main"); }),
-         "branch 'main': the branch does not exist in octo-org/web"),
+    let cases: [(&str, Edit, &str); 4] = [
+        (
+            "integration token",
+            |r| r.integration_forbidden = true,
+            "the token cannot administer octo-org/web; branch protection and rulesets need a repository administrator's token",
+        ),
+        (
+            "no admin",
+            |r| r.admin = Some(false),
+            "\"Administration: Read and write\"",
+        ),
+        (
+            "free plan",
+            |r| r.plan_without_protection = true,
+            "octo-org/web is a private repository on a plan without branch protection or rulesets (Upgrade to GitHub Pro",
+        ),
+        (
+            "missing branch",
+            |r| {
+                r.branches.remove("main");
+            },
+            "branch 'main': the branch does not exist in octo-org/web",
+        ),
     ];
     for (name, edit, expected) in cases {
         let mock = mock_with_web(&["test", "lint"]);
@@ -281,7 +341,10 @@ fn what_users_hit_gets_an_error_that_says_what_to_do() {
     }
 
     let mock = mock_with_web(&["test", "lint"]);
-    let result = action(&mock, POLICY).input("token", "ghp_wrong").run().expect("run");
+    let result = action(&mock, POLICY)
+        .input("token", "ghp_wrong")
+        .run()
+        .expect("run");
     let errors = result.assert_failure();
     assert!(errors[0].contains("GitHub answered 401 to GET /repos/octo-org/web (Bad credentials): the token is not valid"), "{}", errors[0]);
     let leaked = result
@@ -293,9 +356,20 @@ fn what_users_hit_gets_an_error_that_says_what_to_do() {
 
     let mock = mock_with_web(&["test"]);
     mock.edit_repo("octo-org/web", |r| r.organisation = false);
-    let result = action(&mock, "branches:\n  main:\n    restrictions: {users: [octocat]}\n").run().expect("run");
+    let result = action(
+        &mock,
+        "branches:\n  main:\n    restrictions: {users: [octocat]}\n",
+    )
+    .run()
+    .expect("run");
     let errors = result.assert_failure();
-    assert!(errors[0].contains("branch 'main': restrictions: push restrictions exist only in organisation repositories"), "{}", errors[0]);
+    assert!(
+        errors[0].contains(
+            "branch 'main': restrictions: push restrictions exist only in organisation repositories"
+        ),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -307,17 +381,27 @@ fn rate_limits_are_waited_out_as_the_headers_say() {
         .as_secs();
     let limited = |status: u16, headers: Vec<(String, String)>| StubResponse {
         status,
-        headers: [vec![("content-type".to_owned(), "application/json".to_owned())], headers].concat(),
+        headers: [
+            vec![("content-type".to_owned(), "application/json".to_owned())],
+            headers,
+        ]
+        .concat(),
         body: json!({"message": "API rate limit exceeded"}).to_string(),
     };
     mock.fail_next(
         "GET",
         "/branches/main/protection",
         1,
-        limited(403, vec![
-            ("x-ratelimit-remaining".into(), "0".into()),
-            ("x-ratelimit-reset".into(), now.saturating_sub(1).to_string()),
-        ]),
+        limited(
+            403,
+            vec![
+                ("x-ratelimit-remaining".into(), "0".into()),
+                (
+                    "x-ratelimit-reset".into(),
+                    now.saturating_sub(1).to_string(),
+                ),
+            ],
+        ),
     );
     mock.fail_next(
         "PUT",
@@ -341,7 +425,11 @@ fn rate_limits_are_waited_out_as_the_headers_say() {
         .filter(|c| *c == "PUT /repos/octo-org/web/branches/main/protection")
         .count();
     assert_eq!(puts, 2, "the limited PUT was sent again");
-    assert!(mock.repo("octo-org/web").branches["main"].protection.is_some());
+    assert!(
+        mock.repo("octo-org/web").branches["main"]
+            .protection
+            .is_some()
+    );
     mock.assert_no_violations();
 }
 
@@ -354,7 +442,10 @@ fn several_repositories_each_get_their_own_result() {
     mock.add_repo("octo-org/api", RepoState::with_main(&["test", "lint"]));
 
     let result = action(&mock, POLICY)
-        .input("repositories", "octo-org/web\nocto-org/secret\n# a comment\nocto-org/api")
+        .input(
+            "repositories",
+            "octo-org/web\nocto-org/secret\n# a comment\nocto-org/api",
+        )
         .run()
         .expect("run");
     let errors = result.assert_failure();
@@ -368,13 +459,24 @@ fn several_repositories_each_get_their_own_result() {
         .collect();
     assert_eq!(
         results,
-        [("octo-org/web", "changed"), ("octo-org/secret", "failed"), ("octo-org/api", "changed")]
+        [
+            ("octo-org/web", "changed"),
+            ("octo-org/secret", "failed"),
+            ("octo-org/api", "changed")
+        ]
     );
     assert_eq!(result.output("changed"), "true");
     for repo in ["octo-org/web", "octo-org/api"] {
-        assert!(mock.repo(repo).branches["main"].protection.is_some(), "{repo}");
+        assert!(
+            mock.repo(repo).branches["main"].protection.is_some(),
+            "{repo}"
+        );
     }
-    assert!(result.summary.contains("#### `octo-org/secret`: failed"), "{}", result.summary);
+    assert!(
+        result.summary.contains("#### `octo-org/secret`: failed"),
+        "{}",
+        result.summary
+    );
     mock.assert_no_violations();
 }
 
@@ -386,8 +488,18 @@ fn github_enterprise_server_keeps_its_api_prefix() {
     result.assert_success();
     let calls = mock.calls();
     assert!(calls.len() > 4, "{calls:?}");
-    assert!(calls.iter().all(|c| c.split(' ').nth(1).is_some_and(|p| p.starts_with("/api/v3/repos/"))), "{calls:?}");
-    assert!(mock.repo("octo-org/web").branches["main"].protection.is_some());
+    assert!(
+        calls.iter().all(|c| c
+            .split(' ')
+            .nth(1)
+            .is_some_and(|p| p.starts_with("/api/v3/repos/"))),
+        "{calls:?}"
+    );
+    assert!(
+        mock.repo("octo-org/web").branches["main"]
+            .protection
+            .is_some()
+    );
     mock.assert_no_violations();
 }
 
@@ -403,7 +515,11 @@ fn the_policy_can_be_a_file_in_the_workspace() {
 
     let missing = action(&mock, "protection.yml").run().expect("run");
     let errors = missing.assert_failure();
-    assert!(errors[0].starts_with("input 'policy': cannot read the policy file 'protection.yml'"), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with("input 'policy': cannot read the policy file 'protection.yml'"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]

@@ -121,8 +121,9 @@ struct Schemas {
 
 impl Schemas {
     fn load() -> Self {
-        let file: Value = serde_json::from_str(include_str!("../fixtures/github-rest-schemas.json"))
-            .expect("schema fixture");
+        let file: Value =
+            serde_json::from_str(include_str!("../fixtures/github-rest-schemas.json"))
+                .expect("schema fixture");
         let compile = |name: &str| {
             let mut schema = file["schemas"][name].clone();
             to_json_schema(&mut schema);
@@ -289,7 +290,13 @@ impl MockGitHub {
 
     /// Answers the next `times` requests of `method` whose path ends with `path_suffix` with
     /// `response` instead.
-    pub(crate) fn fail_next(&self, method: &str, path_suffix: &str, times: usize, response: StubResponse) {
+    pub(crate) fn fail_next(
+        &self,
+        method: &str,
+        path_suffix: &str,
+        times: usize,
+        response: StubResponse,
+    ) {
         self.with(|state| {
             state
                 .faults
@@ -321,7 +328,11 @@ impl MockGitHub {
     pub(crate) fn assert_no_violations(&self) {
         let mut violations = Vec::new();
         self.with(|state| violations = state.violations.clone());
-        assert!(violations.is_empty(), "mock GitHub violations:\n{}", violations.join("\n"));
+        assert!(
+            violations.is_empty(),
+            "mock GitHub violations:\n{}",
+            violations.join("\n")
+        );
     }
 
     fn with(&self, f: impl FnOnce(&mut State)) {
@@ -329,7 +340,12 @@ impl MockGitHub {
     }
 }
 
-fn answer(state: &mut State, schemas: &Schemas, prefix: &str, request: &RecordedRequest) -> StubResponse {
+fn answer(
+    state: &mut State,
+    schemas: &Schemas,
+    prefix: &str,
+    request: &RecordedRequest,
+) -> StubResponse {
     let authorised = matches!(
         request.header("authorization"),
         Some(value) if value == format!("Bearer {TOKEN}") || value == format!("token {TOKEN}")
@@ -338,14 +354,18 @@ fn answer(state: &mut State, schemas: &Schemas, prefix: &str, request: &Recorded
         return message(401, "Bad credentials");
     }
     if request.header("x-github-api-version") != Some("2022-11-28") {
-        state
-            .violations
-            .push(format!("{} {}: no X-GitHub-Api-Version", request.method, request.path()));
+        state.violations.push(format!(
+            "{} {}: no X-GitHub-Api-Version",
+            request.method,
+            request.path()
+        ));
     }
     let Some(path) = request.path().strip_prefix(prefix).map(str::to_owned) else {
-        state
-            .violations
-            .push(format!("{} {}: outside {prefix}", request.method, request.path()));
+        state.violations.push(format!(
+            "{} {}: outside {prefix}",
+            request.method,
+            request.path()
+        ));
         return message(404, "Not Found");
     };
     if let Some(fault) = state.faults.iter_mut().find(|(method, suffix, times, _)| {
@@ -355,7 +375,9 @@ fn answer(state: &mut State, schemas: &Schemas, prefix: &str, request: &Recorded
         return fault.3.clone();
     }
     let Some(rest) = path.strip_prefix("/repos/") else {
-        state.violations.push(format!("unexpected {} {path}", request.method));
+        state
+            .violations
+            .push(format!("unexpected {} {path}", request.method));
         return message(404, "Not Found");
     };
     let mut parts = rest.splitn(3, '/');
@@ -370,7 +392,15 @@ fn answer(state: &mut State, schemas: &Schemas, prefix: &str, request: &Recorded
         return message(404, "Not Found");
     };
     let mut violations = Vec::new();
-    let response = route(repo, schemas, request, &full_name, &tail, next_id, &mut violations);
+    let response = route(
+        repo,
+        schemas,
+        request,
+        &full_name,
+        &tail,
+        next_id,
+        &mut violations,
+    );
     state.violations.extend(violations);
     response
 }
@@ -412,13 +442,14 @@ fn route(
         return StubResponse::json(200, &answer);
     }
     if let Some(branch_path) = tail.strip_prefix("/branches/") {
-        let (branch, what) = if let Some(b) = branch_path.strip_suffix("/protection/required_signatures") {
-            (b, "signatures")
-        } else if let Some(b) = branch_path.strip_suffix("/protection") {
-            (b, "protection")
-        } else {
-            (branch_path, "branch")
-        };
+        let (branch, what) =
+            if let Some(b) = branch_path.strip_suffix("/protection/required_signatures") {
+                (b, "signatures")
+            } else if let Some(b) = branch_path.strip_suffix("/protection") {
+                (b, "protection")
+            } else {
+                (branch_path, "branch")
+            };
         let branch = percent_decode(branch);
         let Some(state) = repo.branches.get_mut(&branch) else {
             return message(404, "Branch not found");
@@ -436,7 +467,10 @@ fn route(
             ("PUT", "protection") => {
                 let problems = violations_of(&schemas.protection, &body);
                 if !problems.is_empty() {
-                    violations.push(format!("PUT protection of {branch}: {}", problems.join("; ")));
+                    violations.push(format!(
+                        "PUT protection of {branch}: {}",
+                        problems.join("; ")
+                    ));
                     return message(422, "Invalid request.");
                 }
                 state.protection = Some(body.clone());
@@ -447,10 +481,10 @@ fn route(
                 state.signatures = false;
                 StubResponse::text(204, "")
             }
-            (_, "signatures") if state.protection.is_none() => {
-                message(404, "Branch not protected")
+            (_, "signatures") if state.protection.is_none() => message(404, "Branch not protected"),
+            ("GET", "signatures") => {
+                StubResponse::json(200, &json!({"url": "u", "enabled": state.signatures}))
             }
-            ("GET", "signatures") => StubResponse::json(200, &json!({"url": "u", "enabled": state.signatures})),
             ("POST", "signatures") => {
                 state.signatures = true;
                 StubResponse::json(200, &json!({"url": "u", "enabled": true}))
@@ -513,7 +547,9 @@ fn route(
             return message(404, "Not Found");
         };
         return match method {
-            "GET" => StubResponse::json(200, &ruleset_view(id, &ruleset.source_type, &ruleset.body)),
+            "GET" => {
+                StubResponse::json(200, &ruleset_view(id, &ruleset.source_type, &ruleset.body))
+            }
             "PUT" => {
                 if ruleset.source_type != "Repository" {
                     violations.push(format!("PUT on organisation ruleset {id}"));
@@ -535,11 +571,18 @@ fn route(
     }
     if method == "GET" && tail == "/commits" {
         let branch = query(request, "sha").unwrap_or_default();
-        let count: usize = query(request, "per_page").and_then(|n| n.parse().ok()).unwrap_or(30);
+        let count: usize = query(request, "per_page")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(30);
         let Some(state) = repo.branches.get(&branch) else {
             return message(404, &format!("No commit found for SHA: {branch}"));
         };
-        let list: Vec<Value> = state.commits.iter().take(count).map(|sha| json!({"sha": sha})).collect();
+        let list: Vec<Value> = state
+            .commits
+            .iter()
+            .take(count)
+            .map(|sha| json!({"sha": sha}))
+            .collect();
         return StubResponse::json(200, &Value::Array(list));
     }
     if method == "GET" && tail == "/pulls" {
@@ -598,7 +641,11 @@ fn protection_view(put: &Value, signatures: bool) -> Value {
         view[key] = flag(key);
     }
     if let Some(checks) = put["required_status_checks"].as_object() {
-        let listed = checks.get("checks").and_then(Value::as_array).cloned().unwrap_or_default();
+        let listed = checks
+            .get("checks")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let with_apps: Vec<Value> = listed
             .iter()
             .map(|check| {
@@ -620,7 +667,11 @@ fn protection_view(put: &Value, signatures: bool) -> Value {
     if let Some(reviews) = put["required_pull_request_reviews"].as_object() {
         let mut shown = Value::Object(reviews.clone());
         shown["url"] = json!("u");
-        for key in ["dismiss_stale_reviews", "require_code_owner_reviews", "require_last_push_approval"] {
+        for key in [
+            "dismiss_stale_reviews",
+            "require_code_owner_reviews",
+            "require_last_push_approval",
+        ] {
             if shown.get(key).is_none() {
                 shown[key] = json!(false);
             }
@@ -632,7 +683,13 @@ fn protection_view(put: &Value, signatures: bool) -> Value {
             restrictions
                 .get(key)
                 .and_then(Value::as_array)
-                .map(|names| names.iter().enumerate().map(|(i, n)| json!({field: n, "id": i + 1})).collect())
+                .map(|names| {
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| json!({field: n, "id": i + 1}))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         view["restrictions"] = json!({
@@ -671,7 +728,10 @@ fn the_schemas_reject_bad_bodies() {
         "enforce_admins": true, "required_pull_request_reviews": null, "restrictions": null,
         "required_linear_history": false, "allow_force_pushes": false,
     });
-    assert_eq!(violations_of(&schemas.protection, &valid), Vec::<String>::new());
+    assert_eq!(
+        violations_of(&schemas.protection, &valid),
+        Vec::<String>::new()
+    );
     let broken = [
         json!({"enforce_admins": true}),
         json!({"required_status_checks": {"strict": true, "contexts": [], "checks": []},
@@ -686,11 +746,17 @@ fn the_schemas_reject_bad_bodies() {
                "required_pull_request_reviews": null, "restrictions": {"users": []}}),
     ];
     for body in &broken {
-        assert!(!violations_of(&schemas.protection, body).is_empty(), "accepted {body}");
+        assert!(
+            !violations_of(&schemas.protection, body).is_empty(),
+            "accepted {body}"
+        );
     }
     let ruleset = json!({"name": "n", "enforcement": "active", "target": "branch",
                          "rules": [{"type": "deletion"}]});
-    assert_eq!(violations_of(&schemas.create_ruleset, &ruleset), Vec::<String>::new());
+    assert_eq!(
+        violations_of(&schemas.create_ruleset, &ruleset),
+        Vec::<String>::new()
+    );
     assert!(!violations_of(&schemas.create_ruleset, &json!({"name": "n"})).is_empty());
     for body in [
         json!({"name": "n", "enforcement": "enforced"}),
@@ -698,7 +764,13 @@ fn the_schemas_reject_bad_bodies() {
         json!({"name": "n", "enforcement": "active",
                "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}]}),
     ] {
-        assert!(!violations_of(&schemas.create_ruleset, &body).is_empty(), "accepted {body}");
-        assert!(!violations_of(&schemas.update_ruleset, &body).is_empty(), "accepted {body}");
+        assert!(
+            !violations_of(&schemas.create_ruleset, &body).is_empty(),
+            "accepted {body}"
+        );
+        assert!(
+            !violations_of(&schemas.update_ruleset, &body).is_empty(),
+            "accepted {body}"
+        );
     }
 }

@@ -162,10 +162,26 @@ fn malformed_policies_are_named_and_nothing_is_requested() {
 fn malformed_inputs_are_named_and_nothing_is_requested() {
     let mock = MockGitHub::start("");
     let cases = [
-        ("backend", "ruleset", "input 'backend': expected one of classic, rulesets, got 'ruleset'"),
-        ("repositories", "octo-org", "input 'repositories': expected `owner/name`, got 'octo-org'"),
-        ("dry-run", "yes", "input 'dry-run': expected true or false, got 'yes'"),
-        ("check-lookback-commits", "500", "input 'check-lookback-commits': expected at most 100, got 500"),
+        (
+            "backend",
+            "ruleset",
+            "input 'backend': expected one of classic, rulesets, got 'ruleset'",
+        ),
+        (
+            "repositories",
+            "octo-org",
+            "input 'repositories': expected `owner/name`, got 'octo-org'",
+        ),
+        (
+            "dry-run",
+            "yes",
+            "input 'dry-run': expected true or false, got 'yes'",
+        ),
+        (
+            "check-lookback-commits",
+            "500",
+            "input 'check-lookback-commits': expected at most 100, got 500",
+        ),
     ];
     for (input, value, expected) in cases {
         let result = ActionRun::new(super::BIN)
