@@ -1,7 +1,6 @@
 //! Malformed policies and inputs: each is one error naming what is wrong, before any request.
 
-use crate::mock::{MockGitHub, RepoState, TOKEN};
-use test_harness::ActionRun;
+use crate::{action, mock_with_web};
 
 /// (what is wrong, backend, policy, a part of the error).
 const CASES: &[(&str, &str, &str, &str)] = &[
@@ -135,16 +134,10 @@ const CASES: &[(&str, &str, &str, &str)] = &[
 
 #[test]
 fn malformed_policies_are_named_and_nothing_is_requested() {
-    let mock = MockGitHub::start("");
-    mock.add_repo("octo-org/web", RepoState::with_main(&["test"]));
+    let mock = mock_with_web(&["test"]);
     for (what, backend, policy, expected) in CASES {
-        let result = ActionRun::new(super::BIN)
-            .expect("runner")
-            .env("GITHUB_API_URL", &mock.api_url())
-            .env("GITHUB_REPOSITORY", "octo-org/web")
-            .input("policy", policy)
+        let result = action(&mock, policy)
             .input("backend", backend)
-            .input("token", TOKEN)
             .run()
             .expect("run");
         let errors = result.assert_failure();
@@ -160,7 +153,7 @@ fn malformed_policies_are_named_and_nothing_is_requested() {
 
 #[test]
 fn malformed_inputs_are_named_and_nothing_is_requested() {
-    let mock = MockGitHub::start("");
+    let mock = mock_with_web(&["test"]);
     let cases = [
         (
             "backend",
@@ -184,12 +177,7 @@ fn malformed_inputs_are_named_and_nothing_is_requested() {
         ),
     ];
     for (input, value, expected) in cases {
-        let result = ActionRun::new(super::BIN)
-            .expect("runner")
-            .env("GITHUB_API_URL", &mock.api_url())
-            .env("GITHUB_REPOSITORY", "octo-org/web")
-            .input("policy", "branches: {main: {}}")
-            .input("token", TOKEN)
+        let result = action(&mock, "branches: {main: {}}")
             .input(input, value)
             .run()
             .expect("run");
