@@ -18,8 +18,10 @@ const SHOWN: usize = 8;
 pub struct Unseen {
     /// The required name.
     pub check: String,
-    /// The names seen, closest first.
+    /// The names seen, closest first (at most eight).
     pub closest: Vec<String>,
+    /// How many names were seen in all.
+    pub seen: usize,
     /// Seen names of the form `<check> (…)`: the runs of a matrix job.
     pub matrix_runs: Vec<String>,
 }
@@ -43,7 +45,12 @@ pub fn unseen<'a>(
             let prefix = format!("{name} (");
             Unseen {
                 check: name.to_owned(),
-                closest: closest.into_iter().map(|(_, n)| n.clone()).collect(),
+                closest: closest
+                    .into_iter()
+                    .take(SHOWN)
+                    .map(|(_, n)| n.clone())
+                    .collect(),
+                seen: seen.len(),
                 matrix_runs: seen
                     .iter()
                     .filter(|other| other.starts_with(&prefix) && other.ends_with(')'))
@@ -70,14 +77,11 @@ impl Unseen {
         if self.closest.is_empty() {
             text.push_str(" No check has reported there yet: run the workflow once first.");
         } else {
-            let shown: Vec<&str> = self
-                .closest
-                .iter()
-                .take(SHOWN)
-                .map(String::as_str)
-                .collect();
-            let more = self.closest.len().saturating_sub(SHOWN);
-            text.push_str(&format!(" Seen (closest first): {}", shown.join(", ")));
+            let more = self.seen.saturating_sub(self.closest.len());
+            text.push_str(&format!(
+                " Seen (closest first): {}",
+                self.closest.join(", ")
+            ));
             if more > 0 {
                 text.push_str(&format!(" and {more} more"));
             }
@@ -140,6 +144,15 @@ mod tests {
                 .message("main")
                 .contains("It looks like a matrix job")
         );
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        let names: Vec<String> = (0..20).map(|i| format!("job {i}")).collect();
+        let found = unseen(["deploy"], &names.into_iter().collect());
+        assert_eq!(found[0].closest.len(), 8);
+        assert_eq!(found[0].seen, 20);
+        assert!(found[0].message("main").ends_with(" and 12 more"));
     }
 
     #[test]

@@ -202,7 +202,7 @@ fn check_repository(
 ) -> anyhow::Result<()> {
     if info.permissions.as_ref().is_some_and(|p| !p.admin) {
         bail!(
-            "the token cannot administer {repo} (GitHub reports no admin permission); {PERMISSION_HINT}"
+            "the token cannot administer {repo} (GitHub reports that its user is not an admin of the repository); {PERMISSION_HINT}"
         );
     }
     if backend == Backend::Classic && info.owner.kind != "Organization" {
