@@ -345,25 +345,18 @@ impl<'a> GitHub<'a> {
             .ok_or_else(|| anyhow!("ruleset {id} of {repo} disappeared while being read"))
     }
 
-    /// Creates a ruleset.
-    pub async fn create_ruleset(&self, repo: &Repo, body: &RulesetRequest) -> anyhow::Result<()> {
-        let path = format!("{}/rulesets", repo.path());
-        self.write(Method::Post, &path, repo, Some(body))
-            .await
-            .map(drop)
-    }
-
-    /// Replaces a ruleset.
-    pub async fn update_ruleset(
+    /// Creates a ruleset (`id: None`, POST) or replaces the one with that id (PUT).
+    pub async fn save_ruleset(
         &self,
         repo: &Repo,
-        id: u64,
+        id: Option<u64>,
         body: &RulesetRequest,
     ) -> anyhow::Result<()> {
-        let path = format!("{}/rulesets/{id}", repo.path());
-        self.write(Method::Put, &path, repo, Some(body))
-            .await
-            .map(drop)
+        let (method, path) = match id {
+            Some(id) => (Method::Put, format!("{}/rulesets/{id}", repo.path())),
+            None => (Method::Post, format!("{}/rulesets", repo.path())),
+        };
+        self.write(method, &path, repo, Some(body)).await.map(drop)
     }
 
     /// The check-run names and commit-status contexts reported on the last `lookback` commits

@@ -314,10 +314,7 @@ async fn write_branch(
             )
         }
         Plan::Ruleset { id, desired } => {
-            match id {
-                Some(id) => github.update_ruleset(repo, *id, desired).await?,
-                None => github.create_ruleset(repo, desired).await?,
-            }
+            github.save_ruleset(repo, *id, desired).await?;
             let listed = github.rulesets(repo).await?;
             let found = rulesets::find_by_name(&listed, &desired.name).map(|r| r.id);
             let (current, wanted) = ruleset_fields(github, repo, found, desired, rules).await?;
