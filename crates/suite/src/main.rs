@@ -33,6 +33,10 @@ const ACTIONS: &[Entry] = &[
         spec: &ecs_deploy::SPEC,
         main: ecs_deploy::main,
     },
+    Entry {
+        spec: &branch_protect::SPEC,
+        main: branch_protect::main,
+    },
 ];
 
 fn usage() -> String {

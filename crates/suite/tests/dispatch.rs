@@ -42,7 +42,7 @@ fn unknown_action_or_no_action_fails() {
     assert_eq!(
         errors,
         [
-            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy"
+            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy, branch-protect"
         ]
     );
     let none = ActionRun::new(BIN).expect("runner").run().expect("run");
