@@ -1017,3 +1017,35 @@ async fn throttling_errors_and_a_dropped_update_are_survived() {
         result.output("task-definition-arn")
     );
 }
+
+#[tokio::test]
+async fn a_yaml_task_definition_is_registered_like_its_json() {
+    let emulator = Emulator::shared();
+    let setup = setup(emulator.endpoint()).await;
+    std::fs::write(
+        setup.workspace.path().join("td.yaml"),
+        format!(
+            "family: {}\ncontainerDefinitions:\n  - name: api\n    image: api:yaml\n    memory: 256\n",
+            setup.family
+        ),
+    )
+    .expect("file");
+    let result = action(emulator.endpoint(), &setup)
+        .input("task-definition", "td.yaml")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let ecs = aws_sdk_ecs::Client::new(&Emulator::sdk_config(emulator.endpoint()).await);
+    let registered = ecs
+        .describe_task_definition()
+        .task_definition(result.output("task-definition-arn"))
+        .send()
+        .await
+        .expect("describe");
+    let container = &registered
+        .task_definition()
+        .expect("definition")
+        .container_definitions()[0];
+    assert_eq!(container.image(), Some("api:yaml"));
+    assert_eq!(container.memory(), Some(256));
+}

@@ -28,8 +28,14 @@ pub struct Loaded {
     pub removed_nulls: Vec<String>,
 }
 
-/// Parses a task definition file's text; a syntax error names the line and column.
+/// Parses a task definition file's text: YAML for a `.yaml`/`.yml` file (as the deploy anchor
+/// accepts), JSON otherwise; a syntax error names the line and column.
 pub fn parse_file(text: &str, path: &str) -> anyhow::Result<Loaded> {
+    if path.ends_with(".yaml") || path.ends_with(".yml") {
+        let value: Value = serde_yaml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("task definition file {path} is not valid YAML: {e}"))?;
+        return prepare(value, None);
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| {
         anyhow::anyhow!(
             "task definition file {path} is not valid JSON: {} at line {}, column {}",
