@@ -511,7 +511,7 @@ mod tests {
 
     use super::*;
     use crate::rollout::RolloutState::{Completed, Failed, InProgress};
-    use crate::scripted::{NEW, OLD, ScriptedEcs, service};
+    use crate::scripted::{NEW, OLD, ScriptedEcs, plan, service};
 
     /// Smoke checks that answer as told.
     struct FixedSmoke(Option<&'static str>);
@@ -519,28 +519,6 @@ mod tests {
     impl SmokeRunner for FixedSmoke {
         async fn run(&self, _: &[SmokeCheck], _: Duration) -> Option<String> {
             self.0.map(str::to_owned)
-        }
-    }
-
-    fn plan(service: Option<&str>) -> Plan {
-        Plan {
-            cluster: "prod".into(),
-            service: service.map(str::to_owned),
-            source: Source::Document(
-                serde_json::json!({"family": "api", "containerDefinitions": [{"name": "api", "image": "x"}]}),
-            ),
-            update: ServiceUpdate::default(),
-            wait: Some((Backoff::default(), Duration::from_secs(600))),
-            checks: crate::smoke::parse_checks(&[
-                "GET https://api.example.com/healthz 200".to_owned()
-            ])
-            .unwrap_or_default(),
-            smoke_deadline: Duration::from_secs(60),
-            rollback: true,
-            task: None,
-            deregistration_delay: None,
-            keep_revisions: None,
-            codedeploy: None,
         }
     }
 

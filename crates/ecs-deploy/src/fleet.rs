@@ -157,7 +157,7 @@ where
 mod tests {
     use super::*;
     use crate::rollout::RolloutState::{Completed, Failed};
-    use crate::scripted::{NEW, OLD, ScriptedEcs, service};
+    use crate::scripted::{self, NEW, OLD, ScriptedEcs, service};
 
     #[test]
     fn parses_service_lines() {
@@ -203,21 +203,11 @@ mod tests {
         );
     }
 
-    /// The plan of the deploy unit tests, for service `name`.
+    /// The unit tests' plan for service `name`, without smoke checks.
     fn plan(name: &str) -> Plan {
         Plan {
-            cluster: "prod".into(),
-            service: Some(name.into()),
-            source: crate::deploy::Source::Registered(NEW.into()),
-            update: crate::services::ServiceUpdate::default(),
-            wait: Some((crate::backoff::Backoff::default(), Duration::from_secs(600))),
             checks: Vec::new(),
-            smoke_deadline: Duration::from_secs(60),
-            rollback: true,
-            task: None,
-            deregistration_delay: None,
-            keep_revisions: None,
-            codedeploy: None,
+            ..scripted::plan(Some(name))
         }
     }
 

@@ -190,3 +190,28 @@ pub(crate) fn service(
         deployment_controller: "ECS".into(),
     }
 }
+
+/// The plan the unit tests deploy: service `service` in cluster `prod`, revision NEW from a
+/// document, waited for, one smoke check, rollback on.
+pub(crate) fn plan(service: Option<&str>) -> crate::deploy::Plan {
+    crate::deploy::Plan {
+        cluster: "prod".into(),
+        service: service.map(str::to_owned),
+        source: crate::deploy::Source::Document(
+            serde_json::json!({"family": "api", "containerDefinitions": [{"name": "api", "image": "x"}]}),
+        ),
+        update: ServiceUpdate::default(),
+        wait: Some((
+            crate::backoff::Backoff::default(),
+            std::time::Duration::from_secs(600),
+        )),
+        checks: crate::smoke::parse_checks(&["GET https://api.example.com/healthz 200".to_owned()])
+            .unwrap_or_default(),
+        smoke_deadline: std::time::Duration::from_secs(60),
+        rollback: true,
+        task: None,
+        deregistration_delay: None,
+        keep_revisions: None,
+        codedeploy: None,
+    }
+}

@@ -314,41 +314,31 @@ impl Services for SdkServices {
     }
 
     async fn active_revisions(&self, family: &str) -> anyhow::Result<Vec<String>> {
-        let pages: Vec<_> = self
-            .client
+        self.client
             .list_task_definitions()
             .family_prefix(family)
             .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
             .into_paginator()
+            .items()
             .send()
-            .collect()
-            .await;
-        let mut arns = Vec::new();
-        for page in pages {
-            let page = page
-                .map_err(|e| anyhow::Error::new(e.into_service_error()))
-                .with_context(|| format!("cannot list the revisions of {family}"))?;
-            arns.extend(page.task_definition_arns().iter().cloned());
-        }
-        Ok(arns)
+            .collect::<Result<Vec<String>, _>>()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot list the revisions of {family}"))
     }
 
     async fn task_definitions_in_use(&self, cluster: &str) -> anyhow::Result<BTreeSet<String>> {
-        let pages: Vec<_> = self
+        let services: Vec<String> = self
             .client
             .list_services()
             .cluster(cluster)
             .into_paginator()
+            .items()
             .send()
-            .collect()
-            .await;
-        let mut services = Vec::new();
-        for page in pages {
-            let page = page
-                .map_err(|e| anyhow::Error::new(e.into_service_error()))
-                .with_context(|| format!("cannot list the services of cluster {cluster}"))?;
-            services.extend(page.service_arns().iter().cloned());
-        }
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot list the services of cluster {cluster}"))?;
         let mut in_use = BTreeSet::new();
         // DescribeServices takes at most 10 services a call.
         for batch in services.chunks(10) {
