@@ -32,6 +32,9 @@ const INPUTS: &[InputSpec] = &[
     ),
 ];
 
+/// The IAM actions the action calls, as `actions/ecr-tag/iam-policy.json` grants them.
+pub const IAM_ACTIONS: &[&str] = &["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"];
+
 /// Inputs and outputs of `ecr-tag`.
 pub static SPEC: ActionSpec = ActionSpec {
     name: "ecr-tag",

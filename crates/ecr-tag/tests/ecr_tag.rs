@@ -29,7 +29,8 @@ fn action(endpoint: &str, repository: &str) -> ActionRun {
 async fn adds_tags_to_the_same_manifest_and_reruns_change_nothing() {
     let emulator = Emulator::shared();
     let (repository, digest) = repository_with_image(emulator.endpoint()).await;
-    let run = action(emulator.endpoint(), &repository).input("tags", "latest\n1.4.2");
+    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let run = action(&proxy.endpoint(), &repository).input("tags", "latest\n1.4.2");
 
     let first = run.run().expect("run");
     first.assert_success();
@@ -65,6 +66,21 @@ async fn adds_tags_to_the_same_manifest_and_reruns_change_nothing() {
         "{}",
         second.summary
     );
+    assert_eq!(
+        test_harness::iam::calls_made(&proxy),
+        ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"]
+    );
+    test_harness::iam::assert_calls_within(&proxy, ecr_tag::IAM_ACTIONS);
+}
+
+#[test]
+fn the_documented_policy_grants_exactly_what_the_action_calls() {
+    let granted = test_harness::iam::policy_actions("ecr-tag").expect("policy");
+    let called: std::collections::BTreeSet<String> = ecr_tag::IAM_ACTIONS
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    assert_eq!(granted, called);
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ use crate::services::SdkServices;
 use crate::smoke_http::HttpSmoke;
 use crate::wait::Progress;
 
-pub use crate::spec::SPEC;
+pub use crate::spec::{IAM_ACTIONS, SPEC};
 
 /// The action's entry point.
 pub fn main(args: Vec<String>) -> ExitCode {

@@ -151,6 +151,25 @@ const INPUTS: &[InputSpec] = &[
     ),
 ];
 
+/// The IAM actions the action calls (each only when an input asks for it), as
+/// `actions/ecs-deploy/iam-policy.json` grants them; `iam:PassRole` lets ECS use the task
+/// definition's roles.
+pub const IAM_ACTIONS: &[&str] = &[
+    "codedeploy:CreateDeployment",
+    "codedeploy:GetDeployment",
+    "ecs:DeregisterTaskDefinition",
+    "ecs:DescribeServices",
+    "ecs:DescribeTasks",
+    "ecs:ListServices",
+    "ecs:ListTaskDefinitions",
+    "ecs:RegisterTaskDefinition",
+    "ecs:RunTask",
+    "ecs:UpdateService",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "iam:PassRole",
+];
+
 /// Inputs and outputs of `ecs-deploy`.
 pub static SPEC: ActionSpec = ActionSpec {
     name: "ecs-deploy",

@@ -91,6 +91,10 @@ const INPUTS: &[InputSpec] = &[
     ),
 ];
 
+/// The IAM actions the action calls, as `actions/render-taskdef/iam-policy.json` grants them:
+/// reading the live family and resolving image digests.
+pub const IAM_ACTIONS: &[&str] = &["ecr:DescribeImages", "ecs:DescribeTaskDefinition"];
+
 /// Inputs and outputs of `render-taskdef`.
 pub static SPEC: ActionSpec = ActionSpec {
     name: "render-taskdef",

@@ -168,6 +168,17 @@ async fn describe_cases_make_the_anchors_call() {
         let body: Value = serde_json::from_str(&calls[before].body).expect("JSON body");
         assert_eq!(body, case["expect_describe_call"], "{name}");
     }
+    test_harness::iam::assert_calls_within(&proxy, render_taskdef::IAM_ACTIONS);
+}
+
+#[test]
+fn the_documented_policy_grants_exactly_what_the_action_calls() {
+    let granted = test_harness::iam::policy_actions("render-taskdef").expect("policy");
+    let called: std::collections::BTreeSet<String> = render_taskdef::IAM_ACTIONS
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    assert_eq!(granted, called);
 }
 
 #[tokio::test]

@@ -84,40 +84,68 @@ pub async fn tags_of(
     Ok(tags)
 }
 
-/// A subnet of the emulator's default VPC (EC2 DescribeSubnets, sent by hand: the suite has no
-/// EC2 client, and the emulator routes by the credential scope without checking signatures).
+/// A subnet of the emulator's default VPC in the test region (see [`DefaultNetwork`]).
 pub async fn default_subnet(endpoint: &str) -> anyhow::Result<String> {
-    ec2_first(endpoint, "DescribeSubnets", "subnetId").await
+    Ok(DefaultNetwork::of(endpoint, crate::TEST_REGION)
+        .await?
+        .subnet)
 }
 
-/// The id of the emulator's default VPC (raw EC2 query, as [`default_subnet`]).
+/// The id of the emulator's default VPC in the test region (see [`DefaultNetwork`]).
 pub async fn default_vpc(endpoint: &str) -> anyhow::Result<String> {
-    ec2_first(endpoint, "DescribeVpcs", "vpcId").await
+    Ok(DefaultNetwork::of(endpoint, crate::TEST_REGION).await?.vpc)
 }
 
-/// The first `<element>` of an EC2 `action`'s answer.
-async fn ec2_first(endpoint: &str, action: &str, element: &str) -> anyhow::Result<String> {
-    let body = ec2_query(endpoint, &format!("Action={action}&Version=2016-11-15")).await?;
+/// The emulator's default VPC of a region, one of its subnets and its default security group
+/// (EC2 queries sent by hand: the suite has no EC2 client, and the emulator routes by the
+/// credential scope without checking signatures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultNetwork {
+    /// The VPC id.
+    pub vpc: String,
+    /// A subnet id.
+    pub subnet: String,
+    /// The default security group's id.
+    pub security_group: String,
+}
+
+impl DefaultNetwork {
+    /// The default network of `region`.
+    pub async fn of(endpoint: &str, region: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            vpc: ec2_first(endpoint, region, "DescribeVpcs", "vpcId").await?,
+            subnet: ec2_first(endpoint, region, "DescribeSubnets", "subnetId").await?,
+            security_group: ec2_first(endpoint, region, "DescribeSecurityGroups", "groupId")
+                .await?,
+        })
+    }
+}
+
+/// The first `<element>` of an EC2 `action`'s answer in `region`.
+async fn ec2_first(
+    endpoint: &str,
+    region: &str,
+    action: &str,
+    element: &str,
+) -> anyhow::Result<String> {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let (_, body) = post(
+        &format!("{endpoint}/"),
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("authorization", &auth),
+        ],
+        &format!("Action={action}&Version=2016-11-15"),
+    )
+    .await
+    .context("EC2 query to the emulator")?;
     body.split(&format!("<{element}>"))
         .nth(1)
         .and_then(|rest| rest.split(&format!("</{element}>")).next())
         .map(str::to_owned)
         .with_context(|| format!("no {element} in the emulator's answer: {body}"))
-}
-
-async fn ec2_query(endpoint: &str, form: &str) -> anyhow::Result<String> {
-    let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0";
-    let (_, body) = post(
-        &format!("{endpoint}/"),
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("authorization", auth),
-        ],
-        form,
-    )
-    .await
-    .context("EC2 query to the emulator")?;
-    Ok(body)
 }
 
 /// Makes the emulator's ECS tasks reach their final state (STOPPED) at the first look, where it

@@ -18,6 +18,7 @@ mod emulator;
 mod file_commands;
 mod git;
 mod http_server;
+pub mod iam;
 mod manifest;
 mod proxy;
 mod stub;
