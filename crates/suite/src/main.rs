@@ -33,6 +33,10 @@ const ACTIONS: &[Entry] = &[
         spec: &ecs_deploy::SPEC,
         main: ecs_deploy::main,
     },
+    Entry {
+        spec: &s3_publish::SPEC,
+        main: s3_publish::main,
+    },
 ];
 
 fn usage() -> String {
