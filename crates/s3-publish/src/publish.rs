@@ -27,6 +27,18 @@ const DELETE_BATCH: usize = 1000;
 const MIN_PART: u64 = 5 * 1024 * 1024;
 const MAX_PARTS: u64 = 10_000;
 
+/// Sets the headers and the SHA-256 metadata of a step on an S3 request that takes them
+/// (`PutObject`, `CreateMultipartUpload`, `CopyObject`: three builder types, one set of calls).
+macro_rules! with_headers {
+    ($request:expr, $step:expr) => {
+        $request
+            .content_type(&$step.headers.content_type)
+            .cache_control(&$step.headers.cache_control)
+            .set_content_encoding($step.headers.content_encoding.clone())
+            .metadata(SHA256_METADATA, &$step.file.sha256)
+    };
+}
+
 /// What a publish did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -125,16 +137,14 @@ impl Publisher {
             .await
             .with_context(|| format!("cannot read {}", step.file.source.display()))?;
         let md5 = hex_to_bytes(&step.file.md5).context("bad MD5")?;
-        self.client
+        let request = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(&step.key)
             .body(ByteStream::from(body))
-            .content_md5(aws_smithy_types::base64::encode(md5))
-            .content_type(&step.headers.content_type)
-            .cache_control(&step.headers.cache_control)
-            .set_content_encoding(step.headers.content_encoding.clone())
-            .metadata(SHA256_METADATA, &step.file.sha256)
+            .content_md5(aws_smithy_types::base64::encode(md5));
+        with_headers!(request, step)
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
@@ -147,15 +157,12 @@ impl Publisher {
     }
 
     async fn multipart(&self, step: &Step) -> anyhow::Result<()> {
-        let upload = self
+        let request = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
-            .key(&step.key)
-            .content_type(&step.headers.content_type)
-            .cache_control(&step.headers.cache_control)
-            .set_content_encoding(step.headers.content_encoding.clone())
-            .metadata(SHA256_METADATA, &step.file.sha256)
+            .key(&step.key);
+        let upload = with_headers!(request, step)
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
@@ -237,16 +244,14 @@ impl Publisher {
     }
 
     async fn copy_headers(&self, step: &Step) -> anyhow::Result<()> {
-        self.client
+        let request = self
+            .client
             .copy_object()
             .bucket(&self.bucket)
             .key(&step.key)
             .copy_source(format!("{}/{}", self.bucket, encode_path(&step.key)))
-            .metadata_directive(MetadataDirective::Replace)
-            .content_type(&step.headers.content_type)
-            .cache_control(&step.headers.cache_control)
-            .set_content_encoding(step.headers.content_encoding.clone())
-            .metadata(SHA256_METADATA, &step.file.sha256)
+            .metadata_directive(MetadataDirective::Replace);
+        with_headers!(request, step)
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Site, action, assert_pages_complete, bucket, called_keys, keys, objects};
+use common::{Site, action, assert_pages_complete, bucket, called_keys, keys, objects, published};
 use test_harness::{Emulator, FaultProxy};
 
 #[tokio::test]
@@ -69,13 +69,7 @@ async fn publishes_then_a_touched_checkout_uploads_nothing() {
 #[tokio::test]
 async fn a_new_build_uploads_assets_before_pages_and_deletes_last() {
     let emulator = Emulator::shared();
-    let bucket = bucket(emulator.endpoint()).await;
-    let site = Site::new();
-    site.build(1);
-    action(emulator.endpoint(), &site, &bucket)
-        .run()
-        .expect("run")
-        .assert_success();
+    let (bucket, site) = published(emulator.endpoint(), 1).await;
 
     site.build(2);
     let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
@@ -124,13 +118,7 @@ async fn a_new_build_uploads_assets_before_pages_and_deletes_last() {
 #[tokio::test]
 async fn a_header_change_is_a_copy_not_an_upload() {
     let emulator = Emulator::shared();
-    let bucket = bucket(emulator.endpoint()).await;
-    let site = Site::new();
-    site.build(2);
-    action(emulator.endpoint(), &site, &bucket)
-        .run()
-        .expect("run")
-        .assert_success();
+    let (bucket, site) = published(emulator.endpoint(), 2).await;
     let before = objects(emulator.endpoint(), &bucket).await;
 
     let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
@@ -324,5 +312,33 @@ async fn a_dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(
         keys(&objects(emulator.endpoint(), &bucket).await),
         ["stale.html"]
+    );
+}
+
+#[tokio::test]
+async fn the_summary_lists_the_first_fifty_changed_paths() {
+    let emulator = Emulator::shared();
+    let bucket = bucket(emulator.endpoint()).await;
+    let site = Site::new();
+    for n in 0..60 {
+        site.write(&format!("pages/p{n:02}.html"), format!("<p>{n}</p>"));
+    }
+    let result = action(emulator.endpoint(), &site, &bucket)
+        .input("dry-run", "true")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let rows = result
+        .summary
+        .lines()
+        .filter(|l| l.ends_with("| new |"))
+        .count();
+    assert_eq!(rows, 50, "{}", result.summary);
+    assert!(result.summary.contains("| pages/p49.html | new |"));
+    assert!(!result.summary.contains("pages/p50.html"));
+    assert!(
+        result.summary.contains("…and 10 more."),
+        "{}",
+        result.summary
     );
 }

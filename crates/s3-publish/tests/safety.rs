@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Site, action, assert_pages_complete, bucket, keys, objects};
+use common::{action, assert_pages_complete, keys, objects, published};
 use test_harness::{Emulator, Fault, FaultProxy, Rule};
 
 /// Rules failing the `n`-th call of `operation` and every retry of it (the SDK tries a call up
@@ -28,13 +28,7 @@ async fn a_run_failed_at_any_point_never_leaves_a_broken_page() {
     ];
     for (operation, n) in faults {
         let context = format!("{operation} #{n} failed");
-        let bucket = bucket(emulator.endpoint()).await;
-        let site = Site::new();
-        site.build(1);
-        action(emulator.endpoint(), &site, &bucket)
-            .run()
-            .expect("run")
-            .assert_success();
+        let (bucket, site) = published(emulator.endpoint(), 1).await;
 
         site.build(2);
         let proxy = FaultProxy::start(emulator.addr(), fail_from(operation, n)).expect("proxy");

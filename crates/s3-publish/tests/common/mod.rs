@@ -287,6 +287,18 @@ pub(crate) fn action(endpoint: &str, site: &Site, bucket: &str) -> ActionRun {
         .input("bucket", bucket)
 }
 
+/// A new bucket with build `version` of the site published to it.
+pub(crate) async fn published(endpoint: &str, version: u32) -> (String, Site) {
+    let bucket = bucket(endpoint).await;
+    let site = Site::new();
+    site.build(version);
+    action(endpoint, &site, &bucket)
+        .run()
+        .expect("run")
+        .assert_success();
+    (bucket, site)
+}
+
 /// The keys of the S3 calls of `operation` a proxy saw, in order (`/bucket/key` → `key`).
 pub(crate) fn called_keys(
     calls: &[test_harness::Call],
