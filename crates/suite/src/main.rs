@@ -37,6 +37,10 @@ const ACTIONS: &[Entry] = &[
         spec: &branch_protect::SPEC,
         main: branch_protect::main,
     },
+    Entry {
+        spec: &s3_publish::SPEC,
+        main: s3_publish::main,
+    },
 ];
 
 fn usage() -> String {

@@ -42,7 +42,7 @@ fn unknown_action_or_no_action_fails() {
     assert_eq!(
         errors,
         [
-            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy, branch-protect"
+            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy, branch-protect, s3-publish"
         ]
     );
     let none = ActionRun::new(BIN).expect("runner").run().expect("run");
@@ -86,6 +86,10 @@ fn every_action_lists_its_inputs_on_help() {
         (
             "ecs-deploy",
             &["task-definition", "service", "smoke-checks", "rollback"][..],
+        ),
+        (
+            "s3-publish",
+            &["source", "bucket", "cache-control", "distribution-id"][..],
         ),
     ] {
         let help = ActionRun::new(BIN)

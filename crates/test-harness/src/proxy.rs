@@ -104,6 +104,8 @@ pub struct Call {
     pub service: String,
     /// The operation, e.g. `RegisterTaskDefinition`.
     pub operation: String,
+    /// The request's path and query (for REST services such as S3, the bucket and key).
+    pub path: String,
     /// The access key ID that signed it, or `-` when unsigned.
     pub access_key: String,
     /// The fault injected, if any.
@@ -203,6 +205,7 @@ impl ProxyState {
                 .unwrap_or("-")
                 .to_owned(),
             operation,
+            path: request.path_and_query.clone(),
             fault,
             body: request.body_text(),
         });
@@ -332,6 +335,9 @@ fn operation_name(request: &RecordedRequest) -> String {
     if signing_service(request) == Some("s3") {
         return s3_operation(request).to_owned();
     }
+    if let Some(operation) = cloudfront_operation(request) {
+        return operation.to_owned();
+    }
     format!("{} {}", request.method, request.path())
 }
 
@@ -368,6 +374,32 @@ fn s3_operation(request: &RecordedRequest) -> &'static str {
         ("GET", false) => "ListObjects",
         _ => "Unknown",
     }
+}
+
+/// CloudFront's distribution and invalidation calls, from the method and the path after the API
+/// version (`/2020-05-31/distribution/E1/invalidation/I2`).
+fn cloudfront_operation(request: &RecordedRequest) -> Option<&'static str> {
+    if signing_service(request) != Some("cloudfront") {
+        return None;
+    }
+    let segments: Vec<&str> = request
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .skip(1)
+        .collect();
+    Some(match (request.method.as_str(), segments.as_slice()) {
+        ("POST", ["distribution"]) => "CreateDistribution",
+        ("GET", ["distribution"]) => "ListDistributions",
+        ("GET", ["distribution", _]) => "GetDistribution",
+        ("DELETE", ["distribution", _]) => "DeleteDistribution",
+        ("GET", ["distribution", _, "config"]) => "GetDistributionConfig",
+        ("PUT", ["distribution", _, "config"]) => "UpdateDistribution",
+        ("POST", ["distribution", _, "invalidation"]) => "CreateInvalidation",
+        ("GET", ["distribution", _, "invalidation"]) => "ListInvalidations",
+        ("GET", ["distribution", _, "invalidation", _]) => "GetInvalidation",
+        _ => return None,
+    })
 }
 
 fn throttle_answer(request: &RecordedRequest) -> hyper::Response<Full<Bytes>> {
@@ -484,6 +516,35 @@ mod tests {
         assert_eq!(operation_name(&list), "ListObjectsV2");
         let delete = request("POST", "/bucket?delete", &[("authorization", S3_AUTH)], "");
         assert_eq!(operation_name(&delete), "DeleteObjects");
+    }
+
+    #[test]
+    fn names_cloudfront_operations() {
+        const CF_AUTH: &str = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cloudfront/aws4_request, SignedHeaders=host, Signature=x";
+        let call = |method: &str, path: &str| {
+            operation_name(&request(method, path, &[("authorization", CF_AUTH)], ""))
+        };
+        assert_eq!(
+            call("POST", "/2020-05-31/distribution"),
+            "CreateDistribution"
+        );
+        assert_eq!(
+            call("GET", "/2020-05-31/distribution/E1"),
+            "GetDistribution"
+        );
+        assert_eq!(
+            call("POST", "/2020-05-31/distribution/E1/invalidation"),
+            "CreateInvalidation"
+        );
+        assert_eq!(
+            call("GET", "/2020-05-31/distribution/E1/invalidation/I2"),
+            "GetInvalidation"
+        );
+        assert_eq!(
+            call("GET", "/2020-05-31/distribution/E1/config"),
+            "GetDistributionConfig"
+        );
+        assert_eq!(call("PATCH", "/2020-05-31/x"), "PATCH /2020-05-31/x");
     }
 
     #[test]
