@@ -219,3 +219,67 @@ pub fn finish_ecs_rollouts(answer: &mut serde_json::Value) {
         }
     }
 }
+
+/// A new S3 bucket in the configuration's region.
+pub async fn create_bucket(config: &SdkConfig, name: &str) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    // us-east-1 is the one region whose buckets take no location constraint.
+    let location = config
+        .region()
+        .map(|r| r.as_ref())
+        .filter(|r| *r != "us-east-1")
+        .map(|r| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r))
+                .build()
+        });
+    aws_sdk_s3::Client::new(config)
+        .create_bucket()
+        .bucket(name)
+        .set_create_bucket_configuration(location)
+        .send()
+        .await
+        .with_context(|| format!("create bucket {name}"))?;
+    Ok(())
+}
+
+/// A CloudFront distribution in front of `bucket` (its objects under `origin_path`); returns
+/// its id.
+pub async fn create_distribution(
+    config: &SdkConfig,
+    bucket: &str,
+    origin_path: &str,
+) -> anyhow::Result<String> {
+    use aws_sdk_cloudfront::types::{
+        DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig,
+        ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("site")
+        .domain_name(format!("{bucket}.s3.amazonaws.com"))
+        .origin_path(origin_path)
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()?;
+    let distribution = DistributionConfig::builder()
+        .caller_reference(crate::unique_name("ref"))
+        .origins(Origins::builder().quantity(1).items(origin).build()?)
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("site")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .build()?,
+        )
+        .comment(format!("in front of {bucket}"))
+        .enabled(true)
+        .build()?;
+    let created = aws_sdk_cloudfront::Client::new(config)
+        .create_distribution()
+        .distribution_config(distribution)
+        .send()
+        .await
+        .context("create distribution")?;
+    created
+        .distribution()
+        .map(|d| d.id().to_owned())
+        .context("CloudFront returned no distribution")
+}

@@ -6,9 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use aws_sdk_cloudfront::types::{
-    DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig, ViewerProtocolPolicy,
-};
 use test_harness::{ActionRun, Emulator, unique_name};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_s3-publish");
@@ -107,11 +104,8 @@ pub(crate) async fn s3(endpoint: &str) -> aws_sdk_s3::Client {
 /// A new, empty bucket.
 pub(crate) async fn bucket(endpoint: &str) -> String {
     let name = unique_name("site");
-    s3(endpoint)
-        .await
-        .create_bucket()
-        .bucket(&name)
-        .send()
+    let config = Emulator::sdk_config(endpoint).await;
+    test_harness::aws_fixtures::create_bucket(&config, &name)
         .await
         .expect("create bucket");
     name
@@ -233,48 +227,12 @@ fn references(html: &str) -> Vec<String> {
     found
 }
 
-/// A CloudFront distribution whose origin is `bucket`, serving keys under `origin_path`.
+/// A CloudFront distribution in front of `bucket` (origin path `origin_path`).
 pub(crate) async fn distribution(endpoint: &str, bucket: &str, origin_path: &str) -> String {
     let config = Emulator::sdk_config(endpoint).await;
-    let client = aws_sdk_cloudfront::Client::new(&config);
-    let origin = Origin::builder()
-        .id("site")
-        .domain_name(format!("{bucket}.s3.amazonaws.com"))
-        .origin_path(origin_path)
-        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
-        .build()
-        .expect("origin");
-    let distribution = DistributionConfig::builder()
-        .caller_reference(unique_name("ref"))
-        .origins(
-            Origins::builder()
-                .quantity(1)
-                .items(origin)
-                .build()
-                .expect("origins"),
-        )
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("site")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .build()
-                .expect("behaviour"),
-        )
-        .comment("s3-publish test")
-        .enabled(true)
-        .build()
-        .expect("distribution");
-    let created = client
-        .create_distribution()
-        .distribution_config(distribution)
-        .send()
+    test_harness::aws_fixtures::create_distribution(&config, bucket, origin_path)
         .await
-        .expect("create distribution");
-    created
-        .distribution()
         .expect("distribution")
-        .id()
-        .to_owned()
 }
 
 /// A run of the action publishing `site` to `bucket` through `endpoint`.
