@@ -21,9 +21,9 @@ pub(crate) fn scope(runner: &Runner) -> anyhow::Result<Scope> {
     let name = inputs.required("deployment-name")?;
     names::check_name("deployment-name", &name)?;
     let listener = inputs.required("listener-arn")?;
-    if !listener.starts_with("arn:") || !listener.contains(":listener/app/") {
+    if !listener.starts_with("arn:") || !listener.contains(":listener/") {
         bail!(
-            "input 'listener-arn': '{listener}' is not the ARN of an Application Load Balancer listener (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/…)"
+            "input 'listener-arn': '{listener}' is not the ARN of a load balancer listener (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/…)"
         );
     }
     Ok(Scope {

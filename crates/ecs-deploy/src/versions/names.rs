@@ -153,12 +153,17 @@ mod tests {
 
     #[test]
     fn long_target_group_names_are_cut_with_a_hash() {
-        let a = target_group_name("production", "20251027-183000Z");
-        let b = target_group_name("production", "20251027-183001Z");
+        // `tg-production-20251027-183000Z` fits in 32; three more characters do not.
+        assert_eq!(
+            target_group_name("production", "20251027-183000Z").len(),
+            30
+        );
+        let a = target_group_name("production-eu", "20251027-183000Z");
+        let b = target_group_name("production-eu", "20251027-183001Z");
         assert_eq!(a.len(), 32, "{a}");
-        assert!(a.starts_with("tg-production-20251027-"), "{a}");
+        assert!(a.starts_with("tg-production-eu-202510-"), "{a}");
         assert_ne!(a, b, "distinct versions, distinct names");
-        assert_eq!(a, target_group_name("production", "20251027-183000Z"));
+        assert_eq!(a, target_group_name("production-eu", "20251027-183000Z"));
         // Underscores are not allowed in target-group names: hashed too.
         let underscored = target_group_name("p", "a_b");
         assert!(
