@@ -122,12 +122,22 @@ where
     Sleep: FnMut(Duration) -> F,
     F: Future<Output = ()>,
 {
-    let checked = check(aws, plan).await?;
-    lease::acquire(aws, &plan.lease, plan.backoff.first, &mut sleep).await?;
+    let mut checked = check(aws, plan).await?;
+    let contended = lease::acquire(aws, &plan.lease, plan.backoff.first, &mut sleep).await?;
     progress(Progress::Step(format!(
         "took the lease {}",
         plan.lease.parameter
     )));
+    if contended {
+        // Another run went first: check again against what it left.
+        match check(aws, plan).await {
+            Ok(again) => checked = again,
+            Err(error) => {
+                lease::release(aws, &plan.lease).await?;
+                return Err(error);
+            }
+        }
+    }
     let result = apply(services, aws, plan, &checked, &mut sleep, progress).await;
     let released = lease::release(aws, &plan.lease).await;
     let outcome = result?;

@@ -67,18 +67,20 @@ pub fn judge(found: &Lease, holder: &str, now: i64) -> Taken {
     }
 }
 
-/// Takes the lease, waiting up to `settings.wait` (polling every `poll`) for another holder.
+/// Takes the lease, waiting up to `settings.wait` (polling every `poll`) for another holder;
+/// returns whether another run held it first (what was read before may be stale).
 pub async fn acquire<Sleep, F>(
     aws: &VersionsAws,
     settings: &LeaseSettings,
     poll: Duration,
     mut sleep: Sleep,
-) -> anyhow::Result<()>
+) -> anyhow::Result<bool>
 where
     Sleep: FnMut(Duration) -> F,
     F: Future<Output = ()>,
 {
     let mut waited = Duration::ZERO;
+    let mut contended = false;
     loop {
         let now = clock::now();
         let lease = Lease {
@@ -89,7 +91,7 @@ where
             .create_parameter(&settings.parameter, &lease.to_value())
             .await?
         {
-            return Ok(());
+            return Ok(contended);
         }
         let Some(value) = aws.parameter(&settings.parameter).await? else {
             continue;
@@ -99,6 +101,7 @@ where
                 aws.delete_parameter(&settings.parameter).await?;
             }
             Taken::Held(other) => {
+                contended = true;
                 if waited >= settings.wait {
                     bail!(
                         "another run holds the lease {} ({}) until {}: two deploys of one name must not interleave; nothing was changed (waited {} s, input 'lease-wait-seconds')",

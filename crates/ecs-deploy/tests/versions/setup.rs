@@ -373,6 +373,8 @@ impl Env {
                     .awsvpc_configuration(
                         aws_sdk_ecs::types::AwsVpcConfiguration::builder()
                             .subnets(&self.subnet)
+                            // The emulator fails without the field (an empty list will do).
+                            .set_security_groups(Some(Vec::new()))
                             .build()
                             .expect("awsvpc"),
                     )
