@@ -151,11 +151,7 @@ impl Inventory {
                     .filter(|(t, _)| t == tg)
                     .map(|(_, w)| *w)
                     .sum();
-                if total == 0 {
-                    0
-                } else {
-                    (ours * 100 + total / 2) / total
-                }
+                routing::percent(ours, total)
             }
             _ => 0,
         }

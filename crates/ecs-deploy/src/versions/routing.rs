@@ -190,12 +190,9 @@ pub fn describe_action(
     }
 }
 
-fn percent(weight: u32, total: u32) -> u32 {
-    if total == 0 {
-        0
-    } else {
-        (weight * 100 + total / 2) / total
-    }
+/// `weight` as a rounded percentage of `total` (0 when the total is 0).
+pub fn percent(weight: u32, total: u32) -> u32 {
+    (weight * 100 + total / 2).checked_div(total).unwrap_or(0)
 }
 
 /// The routing table: a request without affinity, then one request for each header and query
