@@ -274,21 +274,22 @@ impl VersionsAws {
 
     /// The ARN of the target group called `name`, if there is one.
     pub async fn target_group_named(&self, name: &str) -> anyhow::Result<Option<String>> {
-        match self.elb.describe_target_groups().names(name).send().await {
-            Ok(answer) => Ok(answer
+        match expected(
+            self.elb
+                .describe_target_groups()
+                .names(name)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_target_group_not_found_exception(),
+            || format!("cannot look up target group {name}"),
+        )? {
+            Some(answer) => Ok(answer
                 .target_groups()
                 .first()
                 .and_then(|t| t.target_group_arn())
                 .map(str::to_owned)),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_target_group_not_found_exception() {
-                    Ok(None)
-                } else {
-                    Err(anyhow::Error::new(e)
-                        .context(format!("cannot look up target group {name}")))
-                }
-            }
+            None => Ok(None),
         }
     }
 
@@ -337,22 +338,18 @@ impl VersionsAws {
             .set_tags(Some(elb_tags(spec.tags)))
             .send()
             .await;
-        match answer {
-            Ok(answer) => answer
+        match expected(
+            answer.map_err(|e| e.into_service_error()),
+            |e| e.is_duplicate_target_group_name_exception(),
+            || format!("cannot create target group {}", spec.name),
+        )? {
+            Some(answer) => answer
                 .target_groups()
                 .first()
                 .and_then(|t| t.target_group_arn())
                 .map(|arn| Some(arn.to_owned()))
                 .context("Elastic Load Balancing returned no target group"),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_duplicate_target_group_name_exception() {
-                    Ok(None)
-                } else {
-                    Err(anyhow::Error::new(e)
-                        .context(format!("cannot create target group {}", spec.name)))
-                }
-            }
+            None => Ok(None),
         }
     }
 
@@ -375,22 +372,18 @@ impl VersionsAws {
             .set_tags(Some(elb_tags(tags)))
             .send()
             .await;
-        match answer {
-            Ok(answer) => answer
+        match expected(
+            answer.map_err(|e| e.into_service_error()),
+            |e| e.is_priority_in_use_exception(),
+            || format!("cannot create the rule at priority {priority}"),
+        )? {
+            Some(answer) => answer
                 .rules()
                 .first()
                 .and_then(|r| r.rule_arn())
                 .map(|arn| Some(arn.to_owned()))
                 .context("Elastic Load Balancing returned no rule"),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_priority_in_use_exception() {
-                    Ok(None)
-                } else {
-                    Err(anyhow::Error::new(e)
-                        .context(format!("cannot create the rule at priority {priority}")))
-                }
-            }
+            None => Ok(None),
         }
     }
 
@@ -440,38 +433,32 @@ impl VersionsAws {
 
     /// Deletes a rule (one already gone is fine).
     pub async fn delete_rule(&self, arn: &str) -> anyhow::Result<()> {
-        match self.elb.delete_rule().rule_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_rule_not_found_exception() {
-                    Ok(())
-                } else {
-                    Err(anyhow::Error::new(e).context(format!("cannot delete rule {arn}")))
-                }
-            }
-        }
+        expected(
+            self.elb
+                .delete_rule()
+                .rule_arn(arn)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_rule_not_found_exception(),
+            || format!("cannot delete rule {arn}"),
+        )?;
+        Ok(())
     }
 
     /// Deletes a target group; `Ok(false)` while something still uses it (`ResourceInUse`).
     pub async fn delete_target_group(&self, arn: &str) -> anyhow::Result<bool> {
-        match self
-            .elb
-            .delete_target_group()
-            .target_group_arn(arn)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_resource_in_use_exception() {
-                    Ok(false)
-                } else {
-                    Err(anyhow::Error::new(e).context(format!("cannot delete target group {arn}")))
-                }
-            }
-        }
+        Ok(expected(
+            self.elb
+                .delete_target_group()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_resource_in_use_exception(),
+            || format!("cannot delete target group {arn}"),
+        )?
+        .is_some())
     }
 
     // ----- ECS -----
@@ -807,59 +794,55 @@ impl VersionsAws {
 
     /// Creates a parameter unless it exists (`Overwrite=false`); `Ok(false)` when it does.
     pub async fn create_parameter(&self, name: &str, value: &str) -> anyhow::Result<bool> {
-        match self
-            .ssm
-            .put_parameter()
-            .name(name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .overwrite(false)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_parameter_already_exists() {
-                    Ok(false)
-                } else {
-                    Err(anyhow::Error::new(e).context(format!("cannot create parameter {name}")))
-                }
-            }
-        }
+        Ok(expected(
+            self.ssm
+                .put_parameter()
+                .name(name)
+                .value(value)
+                .r#type(aws_sdk_ssm::types::ParameterType::String)
+                .overwrite(false)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_parameter_already_exists(),
+            || format!("cannot create parameter {name}"),
+        )?
+        .is_some())
     }
 
     /// A parameter's value, if it exists.
     pub async fn parameter(&self, name: &str) -> anyhow::Result<Option<String>> {
-        match self.ssm.get_parameter().name(name).send().await {
-            Ok(answer) => Ok(answer
+        match expected(
+            self.ssm
+                .get_parameter()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_parameter_not_found(),
+            || format!("cannot read parameter {name}"),
+        )? {
+            Some(answer) => Ok(answer
                 .parameter()
                 .and_then(|p| p.value())
                 .map(str::to_owned)),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_parameter_not_found() {
-                    Ok(None)
-                } else {
-                    Err(anyhow::Error::new(e).context(format!("cannot read parameter {name}")))
-                }
-            }
+            None => Ok(None),
         }
     }
 
     /// Deletes a parameter (one already gone is fine).
     pub async fn delete_parameter(&self, name: &str) -> anyhow::Result<()> {
-        match self.ssm.delete_parameter().name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_parameter_not_found() {
-                    Ok(())
-                } else {
-                    Err(anyhow::Error::new(e).context(format!("cannot delete parameter {name}")))
-                }
-            }
-        }
+        expected(
+            self.ssm
+                .delete_parameter()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error()),
+            |e| e.is_parameter_not_found(),
+            || format!("cannot delete parameter {name}"),
+        )?;
+        Ok(())
     }
 
     // ----- CloudWatch -----
@@ -971,6 +954,23 @@ impl VersionsAws {
             bail!("input 'alarm-names': CloudWatch has no alarm '{missing}'");
         }
         Ok(states)
+    }
+}
+
+/// The outcome of a call for which one service error is an expected answer (`None`); any
+/// other error gets `context`.
+fn expected<T, E>(
+    result: Result<T, E>,
+    is_expected: impl FnOnce(&E) -> bool,
+    context: impl FnOnce() -> String,
+) -> anyhow::Result<Option<T>>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if is_expected(&e) => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(context())),
     }
 }
 
