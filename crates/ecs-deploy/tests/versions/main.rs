@@ -615,3 +615,66 @@ fn the_manifests_match_the_code() {
     )
     .expect("ecs-versions/action.yml matches the code");
 }
+
+/// The figures of the docs: API calls and time of one deploy and of reaper passes with 50
+/// live versions. Slow (it deploys 50 versions first), so run by hand:
+/// `cargo test -p ecs-deploy --test versions figures -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "measures; run by hand"]
+#[allow(clippy::print_stderr)]
+async fn figures_with_fifty_live_versions() {
+    let env = Env::new(emulator()).await;
+    for n in 0..50 {
+        env.deploy(&env.endpoint(), &format!("f{n:02}"), &[("reap", "false")])
+            .await
+            .assert_success();
+    }
+    let measure = |proxy: &FaultProxy| {
+        let calls = proxy.calls();
+        let mut by_operation = std::collections::BTreeMap::<String, usize>::new();
+        for call in &calls {
+            *by_operation.entry(call.operation.clone()).or_default() += 1;
+        }
+        (calls.len(), by_operation)
+    };
+    let proxy = FaultProxy::start(emulator().addr(), Vec::new()).expect("proxy");
+    let started = std::time::Instant::now();
+    env.deploy(
+        &proxy.endpoint(),
+        "f50",
+        &[("min-drain-age-seconds", "3600")],
+    )
+    .await
+    .assert_success();
+    let (total, detail) = measure(&proxy);
+    eprintln!(
+        "one deploy next to 50 live versions (reap pass included, nothing finished): {total} calls in {} ms: {detail:?}",
+        started.elapsed().as_millis()
+    );
+    let proxy = FaultProxy::start(emulator().addr(), Vec::new()).expect("proxy");
+    let started = std::time::Instant::now();
+    env.versions(
+        &proxy.endpoint(),
+        "reap",
+        &[("min-drain-age-seconds", "3600")],
+    )
+    .await
+    .assert_success();
+    let (total, detail) = measure(&proxy);
+    eprintln!(
+        "one reap pass over 51 versions, none old enough: {total} calls in {} ms: {detail:?}",
+        started.elapsed().as_millis()
+    );
+    let proxy = FaultProxy::start(emulator().addr(), Vec::new()).expect("proxy");
+    let started = std::time::Instant::now();
+    let pass = env
+        .versions(&proxy.endpoint(), "reap", &[("min-drain-age-seconds", "0")])
+        .await;
+    pass.assert_success();
+    let (total, detail) = measure(&proxy);
+    eprintln!(
+        "one reap pass over 51 versions, 50 draining with no running task (all reaped: {}): {total} calls in {} ms: {detail:?}",
+        pass.output("reaped").matches(',').count() + 1,
+        started.elapsed().as_millis()
+    );
+}
