@@ -17,13 +17,15 @@ use test_harness::{Fault, FaultProxy, Rule};
 #[tokio::test]
 async fn three_deploys_keep_each_tab_on_its_version_and_new_tabs_on_the_newest() {
     let env = Env::new(emulator()).await;
+    let proxy = FaultProxy::start(emulator().addr(), Vec::new()).expect("proxy");
     for id in ["v1", "v2", "v3"] {
-        let result = env.deploy(&env.endpoint(), id, &[]).await;
+        let result = env.deploy(&proxy.endpoint(), id, &[]).await;
         result.assert_success();
         assert_eq!(result.output("deployment-id"), id);
         assert_eq!(result.output("service"), format!("svc-{}-{id}", env.name));
         assert_eq!(result.output("resumed"), "false");
     }
+    setup::assert_calls_allowed(&proxy, "ecs-deploy-version");
     let status = env.versions(&env.endpoint(), "status", &[]).await;
     status.assert_success();
     let routes = env.routes(&status);
@@ -142,6 +144,7 @@ async fn the_reaper_removes_only_finished_draining_versions_in_order() {
         .await;
     pass.assert_success();
     assert_eq!(pass.output("reaped"), r#"["v2"]"#);
+    setup::assert_calls_allowed(&proxy, "ecs-versions");
     let kept = pass.output_as_json("kept");
     assert!(
         kept["v1"]
