@@ -76,7 +76,11 @@ pub(crate) fn deploys(runner: &Runner) -> anyhow::Result<Deploys> {
 }
 
 /// A task definition input: a registered ARN, or a file in the workspace, checked.
-fn load_source(runner: &Runner, input: &str, definition: &str) -> anyhow::Result<Source> {
+pub(crate) fn load_source(
+    runner: &Runner,
+    input: &str,
+    definition: &str,
+) -> anyhow::Result<Source> {
     if definition.starts_with("arn:") && definition.contains(":task-definition/") {
         return Ok(Source::Registered(definition.to_owned()));
     }
@@ -152,7 +156,7 @@ fn common_plan(runner: &Runner, source: Source) -> anyhow::Result<Plan> {
     })
 }
 
-fn comma_list(value: Option<String>) -> Vec<String> {
+pub(crate) fn comma_list(value: Option<String>) -> Vec<String> {
     value
         .map(|v| {
             v.split(',')

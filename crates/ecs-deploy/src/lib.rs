@@ -10,6 +10,10 @@
 //! Around the rollout: one-off tasks before the update ([`tasks`]), drain settings, revision
 //! cleanup ([`cleanup`]), services deployed by CodeDeploy ([`codedeploy`]), and several
 //! services in one step ([`fleet`]).
+//!
+//! Several versions of one app behind one load balancer, each its own service, with affinity
+//! rules, drain states and a reaper: [`versions`] (the `ecs-deploy-version` and `ecs-versions`
+//! actions).
 
 pub mod backoff;
 pub mod cleanup;
@@ -26,6 +30,7 @@ pub mod smoke;
 pub mod smoke_http;
 mod spec;
 pub mod tasks;
+pub mod versions;
 pub mod wait;
 
 use std::process::ExitCode;

@@ -34,6 +34,14 @@ const ACTIONS: &[Entry] = &[
         main: ecs_deploy::main,
     },
     Entry {
+        spec: &ecs_deploy::versions::DEPLOY_SPEC,
+        main: ecs_deploy::versions::deploy_main,
+    },
+    Entry {
+        spec: &ecs_deploy::versions::VERSIONS_SPEC,
+        main: ecs_deploy::versions::versions_main,
+    },
+    Entry {
         spec: &branch_protect::SPEC,
         main: branch_protect::main,
     },

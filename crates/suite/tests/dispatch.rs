@@ -15,7 +15,7 @@ fn lists_actions_and_dispatches_help() {
     assert!(
         listing
             .stdout
-            .contains("  ecr-tag         Check that an image tag exists in ECR"),
+            .contains("  ecr-tag             Check that an image tag exists in ECR"),
         "{}",
         listing.stdout
     );
@@ -42,7 +42,7 @@ fn unknown_action_or_no_action_fails() {
     assert_eq!(
         errors,
         [
-            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy, branch-protect, s3-publish"
+            "unknown action 'deploy'; the suite has: paths-filter, render-taskdef, ecr-tag, ecs-deploy, ecs-deploy-version, ecs-versions, branch-protect, s3-publish"
         ]
     );
     let none = ActionRun::new(BIN).expect("runner").run().expect("run");
@@ -86,6 +86,24 @@ fn every_action_lists_its_inputs_on_help() {
         (
             "ecs-deploy",
             &["task-definition", "service", "smoke-checks", "rollback"][..],
+        ),
+        (
+            "ecs-deploy-version",
+            &[
+                "deployment-name",
+                "listener-arn",
+                "affinity-header",
+                "traffic-steps",
+            ][..],
+        ),
+        (
+            "ecs-versions",
+            &[
+                "operation",
+                "deployment-name",
+                "confirm",
+                "min-drain-age-seconds",
+            ][..],
         ),
         (
             "s3-publish",
