@@ -75,12 +75,7 @@ async fn adds_tags_to_the_same_manifest_and_reruns_change_nothing() {
 
 #[test]
 fn the_documented_policy_grants_exactly_what_the_action_calls() {
-    let granted = test_harness::iam::policy_actions("ecr-tag").expect("policy");
-    let called: std::collections::BTreeSet<String> = ecr_tag::IAM_ACTIONS
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect();
-    assert_eq!(granted, called);
+    test_harness::iam::assert_policy_grants_exactly("ecr-tag", ecr_tag::IAM_ACTIONS);
 }
 
 #[tokio::test]

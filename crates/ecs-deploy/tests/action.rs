@@ -168,12 +168,7 @@ fn assert_calls_allowed(proxy: &FaultProxy, expected: &[&str]) {
 
 #[test]
 fn the_documented_policy_grants_exactly_what_the_action_calls() {
-    let granted = test_harness::iam::policy_actions("ecs-deploy").expect("policy");
-    let called: std::collections::BTreeSet<String> = ecs_deploy::IAM_ACTIONS
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect();
-    assert_eq!(granted, called);
+    test_harness::iam::assert_policy_grants_exactly("ecs-deploy", ecs_deploy::IAM_ACTIONS);
 }
 
 #[tokio::test]

@@ -173,12 +173,7 @@ async fn describe_cases_make_the_anchors_call() {
 
 #[test]
 fn the_documented_policy_grants_exactly_what_the_action_calls() {
-    let granted = test_harness::iam::policy_actions("render-taskdef").expect("policy");
-    let called: std::collections::BTreeSet<String> = render_taskdef::IAM_ACTIONS
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect();
-    assert_eq!(granted, called);
+    test_harness::iam::assert_policy_grants_exactly("render-taskdef", render_taskdef::IAM_ACTIONS);
 }
 
 #[tokio::test]

@@ -97,6 +97,19 @@ const INPUTS: &[InputSpec] = &[
     ),
 ];
 
+/// The IAM actions the action calls, as `actions/s3-publish/iam-policy.json` grants them
+/// (S3 names its permissions by resource, not by API call: HeadObject needs s3:GetObject).
+pub const IAM_ACTIONS: &[&str] = &[
+    "cloudfront:CreateInvalidation",
+    "cloudfront:GetDistribution",
+    "cloudfront:GetInvalidation",
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:PutObject",
+];
+
 /// Inputs and outputs of `s3-publish`.
 pub static SPEC: ActionSpec = ActionSpec {
     name: "s3-publish",

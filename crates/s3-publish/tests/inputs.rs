@@ -165,24 +165,6 @@ fn action_yml_matches_the_spec() {
     test_harness::check_manifest(&s3_publish::SPEC, &path).expect("action.yml matches");
 }
 
-/// The IAM actions an S3 or CloudFront call needs.
-fn iam_actions(operation: &str) -> &'static [&'static str] {
-    match operation {
-        "ListObjectsV2" => &["s3:ListBucket"],
-        "HeadObject" | "GetObject" => &["s3:GetObject"],
-        "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => {
-            &["s3:PutObject"]
-        }
-        "CopyObject" => &["s3:GetObject", "s3:PutObject"],
-        "AbortMultipartUpload" => &["s3:AbortMultipartUpload"],
-        "DeleteObjects" => &["s3:DeleteObject"],
-        "GetDistribution" => &["cloudfront:GetDistribution"],
-        "CreateInvalidation" => &["cloudfront:CreateInvalidation"],
-        "GetInvalidation" => &["cloudfront:GetInvalidation"],
-        _ => &[],
-    }
-}
-
 #[tokio::test]
 async fn every_call_is_allowed_by_the_documented_policy() {
     let emulator = Emulator::shared();
@@ -206,20 +188,6 @@ async fn every_call_is_allowed_by_the_documented_policy() {
         .expect("run")
         .assert_success();
 
-    let policy: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            test_harness::workspace_root().join("actions/s3-publish/iam-policy.json"),
-        )
-        .expect("policy"),
-    )
-    .expect("policy is JSON");
-    let allowed: BTreeSet<&str> = policy["Statement"]
-        .as_array()
-        .expect("statements")
-        .iter()
-        .flat_map(|s| s["Action"].as_array().expect("actions"))
-        .filter_map(|a| a.as_str())
-        .collect();
     let operations: BTreeSet<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
     for expected in [
         "UploadPart",
@@ -232,14 +200,10 @@ async fn every_call_is_allowed_by_the_documented_policy() {
             "{expected} not exercised: {operations:?}"
         );
     }
-    for operation in &operations {
-        let needed = iam_actions(operation);
-        assert!(!needed.is_empty(), "no IAM action known for {operation}");
-        for action in needed {
-            assert!(
-                allowed.contains(action),
-                "{operation} needs {action}, which iam-policy.json does not grant"
-            );
-        }
-    }
+    test_harness::iam::assert_calls_within(&proxy, s3_publish::IAM_ACTIONS);
+}
+
+#[test]
+fn the_documented_policy_grants_exactly_what_the_action_calls() {
+    test_harness::iam::assert_policy_grants_exactly("s3-publish", s3_publish::IAM_ACTIONS);
 }

@@ -36,7 +36,7 @@ use crate::versions::aws::VersionsAws;
 use crate::versions::inputs::Operation;
 use crate::wait::Progress;
 
-pub use spec::{DEPLOY_SPEC, VERSIONS_SPEC};
+pub use spec::{DEPLOY_IAM_ACTIONS, DEPLOY_SPEC, VERSIONS_IAM_ACTIONS, VERSIONS_SPEC};
 
 /// Entry point of `ecs-deploy-version`.
 pub fn deploy_main(args: Vec<String>) -> ExitCode {

@@ -153,6 +153,43 @@ const DEPLOY: &[InputSpec] = &[
     ),
 ];
 
+/// The IAM actions `ecs-deploy-version` calls, as its `iam-policy.json` grants them
+/// (`iam:PassRole` lets ECS use the task definition's roles).
+pub const DEPLOY_IAM_ACTIONS: &[&str] = &[
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricData",
+    "ecs:CreateService",
+    "ecs:DeleteService",
+    "ecs:DescribeClusters",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:DescribeTasks",
+    "ecs:ListServices",
+    "ecs:ListTasks",
+    "ecs:RegisterTaskDefinition",
+    "ecs:TagResource",
+    "ecs:UpdateService",
+    "elasticloadbalancing:AddTags",
+    "elasticloadbalancing:CreateRule",
+    "elasticloadbalancing:CreateTargetGroup",
+    "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "iam:PassRole",
+    "ssm:DeleteParameter",
+    "ssm:GetParameter",
+    "ssm:GetParametersByPath",
+    "ssm:PutParameter",
+];
+
 /// Inputs and outputs of `ecs-deploy-version`.
 pub static DEPLOY_SPEC: ActionSpec = ActionSpec {
     name: "ecs-deploy-version",
@@ -201,6 +238,35 @@ const OPERATION: &[InputSpec] = &[
         "confirm",
         "teardown: must repeat the deployment name, as a guard.",
     ),
+];
+
+/// The IAM actions `ecs-versions` calls, as its `iam-policy.json` grants them.
+pub const VERSIONS_IAM_ACTIONS: &[&str] = &[
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricData",
+    "ecs:DeleteService",
+    "ecs:DescribeClusters",
+    "ecs:DescribeServices",
+    "ecs:DescribeTasks",
+    "ecs:ListServices",
+    "ecs:ListTasks",
+    "ecs:TagResource",
+    "ecs:UpdateService",
+    "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "ssm:DeleteParameter",
+    "ssm:GetParameter",
+    "ssm:GetParametersByPath",
+    "ssm:PutParameter",
 ];
 
 /// Inputs and outputs of `ecs-versions`.

@@ -619,6 +619,18 @@ fn the_manifests_match_the_code() {
     .expect("ecs-versions/action.yml matches the code");
 }
 
+#[test]
+fn the_documented_policies_grant_exactly_what_the_actions_call() {
+    test_harness::iam::assert_policy_grants_exactly(
+        "ecs-deploy-version",
+        ecs_deploy::versions::DEPLOY_IAM_ACTIONS,
+    );
+    test_harness::iam::assert_policy_grants_exactly(
+        "ecs-versions",
+        ecs_deploy::versions::VERSIONS_IAM_ACTIONS,
+    );
+}
+
 /// The figures of the docs: API calls and time of one deploy and of reaper passes with 50
 /// live versions. Slow (it deploys 50 versions first), so run by hand:
 /// `cargo test -p ecs-deploy --test versions figures -- --ignored --nocapture`.

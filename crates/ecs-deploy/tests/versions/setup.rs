@@ -611,27 +611,9 @@ async fn register_when_created(config: action_aws::SdkConfig, name: String) {
 
 /// Every call made through `proxy` is allowed by `actions/<action>/iam-policy.json`.
 pub fn assert_calls_allowed(proxy: &FaultProxy, action: &str) {
-    let path = test_harness::workspace_root().join(format!("actions/{action}/iam-policy.json"));
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("policy")).expect("json");
-    let allowed: Vec<&str> = policy["Statement"]
-        .as_array()
-        .expect("statements")
-        .iter()
-        .flat_map(|s| s["Action"].as_array().into_iter().flatten())
-        .filter_map(serde_json::Value::as_str)
-        .collect();
-    for call in proxy.calls() {
-        // CloudWatch signs as `monitoring`; its IAM prefix is `cloudwatch`.
-        let service = if call.service == "monitoring" {
-            "cloudwatch"
-        } else {
-            call.service.as_str()
-        };
-        let action = format!("{service}:{}", call.operation);
-        assert!(
-            allowed.contains(&action.as_str()),
-            "{action} is not in the iam-policy.json"
-        );
-    }
+    let allowed = match action {
+        "ecs-deploy-version" => ecs_deploy::versions::DEPLOY_IAM_ACTIONS,
+        _ => ecs_deploy::versions::VERSIONS_IAM_ACTIONS,
+    };
+    test_harness::iam::assert_calls_within(proxy, allowed);
 }
