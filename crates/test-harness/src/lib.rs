@@ -13,6 +13,7 @@
 #![allow(clippy::print_stderr)]
 
 mod action_run;
+pub mod alb_fixtures;
 pub mod aws_fixtures;
 mod emulator;
 mod file_commands;

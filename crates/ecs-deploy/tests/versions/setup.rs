@@ -82,41 +82,10 @@ impl Env {
             .send()
             .await
             .expect("cluster");
-        let elb = elb::Client::new(&config);
-        let lb = elb
-            .create_load_balancer()
-            .name(unique_name("alb"))
-            .subnets(&subnet)
-            .r#type(elb::types::LoadBalancerTypeEnum::Application)
-            .send()
-            .await
-            .expect("alb");
-        let lb = lb.load_balancers()[0]
-            .load_balancer_arn()
-            .unwrap_or_default()
-            .to_owned();
-        let listener = elb
-            .create_listener()
-            .load_balancer_arn(&lb)
-            .protocol(elb::types::ProtocolEnum::Http)
-            .port(80)
-            .default_actions(
-                elb::types::Action::builder()
-                    .r#type(elb::types::ActionTypeEnum::FixedResponse)
-                    .fixed_response_config(
-                        elb::types::FixedResponseActionConfig::builder()
-                            .status_code("503")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("listener");
-        let listener = listener.listeners()[0]
-            .listener_arn()
-            .unwrap_or_default()
-            .to_owned();
+        let listener =
+            test_harness::alb_fixtures::application_listener(&config, &unique_name("alb"), &subnet)
+                .await
+                .expect("load balancer and listener");
         let env = Env {
             name,
             cluster,
@@ -171,7 +140,7 @@ impl Env {
         for (name, value) in inputs {
             run = run.input(name, value);
         }
-        let registrar = tokio::spawn(register_when_created(
+        let registrar = tokio::spawn(test_harness::alb_fixtures::register_target_when_created(
             self.config.clone(),
             names::target_group_name(&self.name, id),
         ));
@@ -358,52 +327,19 @@ impl Env {
     /// Starts a task in version `id`'s service group, as ECS would for the service
     /// (simulated); returns its id.
     pub async fn run_service_task(&self, id: &str) -> String {
-        let service = self
-            .describe(&names::service_name(&self.name, id))
-            .await
-            .expect("service");
-        let answer = aws_sdk_ecs::Client::new(&self.config)
-            .run_task()
-            .cluster(&self.cluster)
-            .task_definition(service.task_definition().unwrap_or_default())
-            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-            .group(format!("service:{}", names::service_name(&self.name, id)))
-            .network_configuration(
-                aws_sdk_ecs::types::NetworkConfiguration::builder()
-                    .awsvpc_configuration(
-                        aws_sdk_ecs::types::AwsVpcConfiguration::builder()
-                            .subnets(&self.subnet)
-                            // The emulator fails without the field (an empty list will do).
-                            .set_security_groups(Some(Vec::new()))
-                            .build()
-                            .expect("awsvpc"),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("run task");
-        let arn = answer.tasks()[0].task_arn().unwrap_or_default();
-        arn.rsplit('/').next().unwrap_or(arn).to_owned()
+        test_harness::alb_fixtures::run_service_task(
+            &self.config,
+            &self.cluster,
+            &names::service_name(&self.name, id),
+            &self.subnet,
+        )
+        .await
+        .expect("run task")
     }
 
     /// Puts a `ShutdownReady` datapoint for a task, as the app's EMF line would.
     pub async fn put_shutdown_ready(&self, id: &str, task: &str, value: f64) {
-        use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-        let dimension = |k: &str, v: &str| Dimension::builder().name(k).value(v).build();
-        aws_sdk_cloudwatch::Client::new(&self.config)
-            .put_metric_data()
-            .namespace("App/Drain")
-            .metric_data(
-                MetricDatum::builder()
-                    .metric_name("ShutdownReady")
-                    .dimensions(dimension("deployment_name", &self.name))
-                    .dimensions(dimension("deployment_id", id))
-                    .dimensions(dimension("task_id", task))
-                    .value(value)
-                    .build(),
-            )
-            .send()
+        test_harness::alb_fixtures::put_shutdown_ready(&self.config, &self.name, id, task, value)
             .await
             .expect("metric");
     }
@@ -579,33 +515,6 @@ impl Env {
             .rsplit_once('/')
             .unwrap_or((&self.listener, ""));
         format!("{head}/0123456789abcdef")
-    }
-}
-
-/// Registers a healthy target in the target group `name` once it exists.
-async fn register_when_created(config: action_aws::SdkConfig, name: String) {
-    let elb = elb::Client::new(&config);
-    loop {
-        if let Ok(answer) = elb.describe_target_groups().names(&name).send().await
-            && let Some(arn) = answer
-                .target_groups()
-                .first()
-                .and_then(|t| t.target_group_arn())
-        {
-            let _ = elb
-                .register_targets()
-                .target_group_arn(arn)
-                .targets(
-                    elb::types::TargetDescription::builder()
-                        .id("10.0.0.10")
-                        .port(8000)
-                        .build(),
-                )
-                .send()
-                .await;
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
