@@ -5,11 +5,13 @@
 //! with the live infrastructure the workflow expects, a local HTTP server for the smoke
 //! checks, and every step that uses one of the suite's actions run through the real binary
 //! with the workflow's own inputs. Then a second merge whose release fails its smoke check is
-//! deployed by the same workflow and rolled back. A change that makes the workflow and the
-//! actions disagree fails the demo, and `cargo xtask test` runs it.
+//! deployed by the same workflow and rolled back. Last, two versions of one app are deployed
+//! behind one load balancer and the first is reaped ([`versions`]). A change that makes the
+//! workflow and the actions disagree fails the demo, and `cargo xtask test` runs it.
 
 mod fixtures;
 mod runner;
+mod versions;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -154,6 +156,8 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
         "the failed deploy was not rolled back to {good}"
     );
     println!("As expected: the backend job failed and the service is back on {good}.");
+
+    versions::run(&root.join("target/debug/suite"), &show)?;
     println!("\nDemo finished: {WORKFLOW} ran through the runner contract against the emulator.");
     Ok(())
 }
