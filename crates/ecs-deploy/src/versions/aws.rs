@@ -132,6 +132,8 @@ pub struct VersionsAws {
     elb: elb::Client,
     ssm: aws_sdk_ssm::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    /// For the signed EC2 queries of [`super::ec2`].
+    config: action_aws::SdkConfig,
 }
 
 impl VersionsAws {
@@ -142,7 +144,19 @@ impl VersionsAws {
             elb: elb::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            config: config.clone(),
         }
+    }
+
+    // ----- EC2: reads -----
+
+    /// The ids among `ids` of subnets or security groups that do not exist.
+    pub async fn missing(
+        &self,
+        kind: super::ec2::Kind,
+        ids: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        super::ec2::missing(&self.config, kind, ids).await
     }
 
     // ----- Elastic Load Balancing: reads -----

@@ -3,6 +3,7 @@
 //! rules, move the default action, mark the states, reap, release. Every step looks at what
 //! exists first, so a re-run with the same id and task definition resumes an interrupted one.
 
+use super::ec2::Kind;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
@@ -145,8 +146,8 @@ where
     Ok(outcome)
 }
 
-/// Everything checked before the first change: the listener is an ALB's, the cluster is
-/// there, the id is new or the same deploy again, the rules fit, the shift can be made.
+/// Everything checked before the first change: the listener is an ALB's, the cluster, the
+/// subnets and the security groups are there, the id is new or the same deploy again, the rules fit, the shift can be made.
 async fn check(aws: &VersionsAws, plan: &VersionPlan) -> anyhow::Result<Checked> {
     let scope = &plan.scope;
     let listener = aws.listener(&scope.listener).await?;
@@ -161,6 +162,19 @@ async fn check(aws: &VersionsAws, plan: &VersionPlan) -> anyhow::Result<Checked>
             "input 'cluster': ECS cluster '{}' does not exist or is not ACTIVE",
             scope.cluster
         );
+    }
+    for (kind, input, ids) in [
+        (Kind::Subnet, "subnets", &plan.subnets),
+        (
+            Kind::SecurityGroup,
+            "security-groups",
+            &plan.security_groups,
+        ),
+    ] {
+        let missing = aws.missing(kind, ids).await?;
+        if !missing.is_empty() {
+            bail!("input '{input}': {} does not exist", missing.join(", "));
+        }
     }
     let source = match &plan.source {
         Source::Document(document) => document.clone(),

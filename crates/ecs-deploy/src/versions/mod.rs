@@ -16,6 +16,7 @@ pub mod aws;
 pub mod clock;
 pub mod deploy;
 pub mod document;
+pub mod ec2;
 mod inputs;
 pub mod inventory;
 pub mod lease;

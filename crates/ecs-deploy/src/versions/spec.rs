@@ -156,6 +156,8 @@ const DEPLOY: &[InputSpec] = &[
 /// The IAM actions `ecs-deploy-version` calls, as its `iam-policy.json` grants them
 /// (`iam:PassRole` lets ECS use the task definition's roles).
 pub const DEPLOY_IAM_ACTIONS: &[&str] = &[
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:GetMetricData",
     "ecs:CreateService",

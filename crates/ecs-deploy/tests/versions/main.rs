@@ -524,6 +524,14 @@ async fn bad_inputs_fail_with_one_named_error_before_any_change() {
             "input 'subnets': 'vpc-123' is not a subnet-… id",
         ),
         (
+            vec![("subnets", "subnet-0000000000000dead")],
+            "input 'subnets': subnet-0000000000000dead does not exist",
+        ),
+        (
+            vec![("security-groups", "sg-0000000000000dead")],
+            "input 'security-groups': sg-0000000000000dead does not exist",
+        ),
+        (
             vec![("alarm-names", "no-such-alarm")],
             "input 'alarm-names': CloudWatch has no alarm 'no-such-alarm'",
         ),
