@@ -19,6 +19,7 @@
 //! contract is testable without touching global state.
 #![deny(missing_docs)]
 
+pub mod backoff;
 mod commands;
 mod console;
 mod context;

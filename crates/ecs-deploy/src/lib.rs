@@ -15,7 +15,7 @@
 //! rules, drain states and a reaper: [`versions`] (the `ecs-deploy-version` and `ecs-versions`
 //! actions).
 
-pub mod backoff;
+pub use action_kit::backoff;
 pub mod cleanup;
 pub mod codedeploy;
 pub mod deploy;

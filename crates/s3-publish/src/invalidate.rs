@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 
-use crate::backoff;
+use action_kit::backoff::Backoff;
 
 /// How long to wait for an invalidation before going on with a warning (real ones can take
 /// over ten minutes).
@@ -129,7 +129,11 @@ impl Distribution {
             if status.eq_ignore_ascii_case("completed") {
                 return Ok(true);
             }
-            let pause = backoff::delay(attempt, Duration::from_secs(5), Duration::from_secs(20));
+            let pause = Backoff {
+                first: Duration::from_secs(5),
+                ceiling: Duration::from_secs(20),
+            }
+            .delay(attempt);
             if started.elapsed() + pause > limit {
                 break;
             }

@@ -8,7 +8,6 @@
 //! is not fingerprinted on CloudFront, and [`smoke`] checks the site answers. A dry run prints
 //! the same plan and changes nothing.
 
-pub mod backoff;
 pub mod bounded;
 pub mod headers;
 pub mod invalidate;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use action_kit::Console;
 use anyhow::bail;
 
-use crate::backoff;
+use action_kit::backoff::Backoff;
 
 /// Gets `url` until it answers 200 or `timeout` has passed; returns the number of attempts.
 pub async fn check(url: &str, timeout: Duration, console: &Console) -> anyhow::Result<u32> {
@@ -21,7 +21,11 @@ pub async fn check(url: &str, timeout: Duration, console: &Console) -> anyhow::R
             Ok(answer) => format!("answered {}", answer.status()),
             Err(error) => format!("failed: {error}"),
         };
-        let pause = backoff::delay(attempt, Duration::from_secs(1), Duration::from_secs(10));
+        let pause = Backoff {
+            first: Duration::from_secs(1),
+            ceiling: Duration::from_secs(10),
+        }
+        .delay(attempt);
         if started.elapsed() + pause > timeout {
             bail!(
                 "smoke check failed: GET {url} {failure} (attempt {}, {}s)",

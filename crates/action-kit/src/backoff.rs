@@ -1,5 +1,6 @@
-//! When to ask ECS again while waiting: quickly at first, then backing off to a ceiling that
-//! stays far below ECS's API rate limits (DescribeServices: 20 per second sustained).
+//! When to ask again while waiting or retrying (a rollout, an invalidation, a smoke check):
+//! quickly at first, then doubling up to a ceiling. The default (5 s to 30 s) stays far below
+//! the AWS APIs' rate limits (ECS DescribeServices: 20 per second sustained).
 
 use std::time::Duration;
 
