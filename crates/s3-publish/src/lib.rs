@@ -2,7 +2,7 @@
 //!
 //! The source directory is hashed ([`local`]) and compared with what the bucket holds under the
 //! prefix ([`remote`]) by content and by the headers we set ([`headers`]), never by modification
-//! time. The pure planner ([`plan`]) orders the changes so that no page ever references an
+//! time; the [`manifest`] the last publish left spares reading each object it still describes. The pure planner ([`plan`]) orders the changes so that no page ever references an
 //! asset that is not there: fingerprinted assets, then other files, then HTML, and stale objects
 //! deleted last. [`publish`] carries the plan out, [`invalidate`] invalidates what changed and
 //! is not fingerprinted on CloudFront, and [`smoke`] checks the site answers. A dry run prints
@@ -12,6 +12,7 @@ pub mod bounded;
 pub mod headers;
 pub mod invalidate;
 pub mod local;
+pub mod manifest;
 pub mod pattern;
 pub mod plan;
 pub mod publish;
@@ -26,6 +27,7 @@ use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner, Table};
 use anyhow::{Context as _, bail};
 
 use crate::invalidate::Distribution;
+use crate::manifest::Manifest;
 use crate::plan::{Change, Plan, Transfer};
 use crate::publish::{Outcome, Publisher};
 use crate::settings::{Invalidation, Settings};
@@ -173,6 +175,13 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
             settings.prefix
         );
     }
+    if files.iter().any(|f| f.path == manifest::NAME) {
+        bail!(
+            "input 'source': '{}' has a file named '{}', the name of the manifest this action keeps under the prefix; rename it or add it to 'exclude'",
+            settings.source.display(),
+            manifest::NAME
+        );
+    }
     let config = action_aws::load_config(runner).await?;
     let distribution = match &settings.distribution_id {
         Some(id) => {
@@ -190,13 +199,22 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     };
     let client = s3_client(&config);
     let remote = remote::list(&client, &settings.bucket, &settings.prefix).await?;
-    let heads = remote::head_all(
-        &client,
-        &settings.bucket,
-        plan::keys_to_head(&files, &remote, &settings.prefix),
-        settings.concurrency,
-    )
-    .await?;
+    let manifest_key = Manifest::key(&settings.prefix);
+    let previous = read_manifest(&client, &settings, &remote, &manifest_key, console).await;
+    let mut heads = previous
+        .as_ref()
+        .map(|(manifest, written)| manifest.trusted(&remote, *written))
+        .unwrap_or_default();
+    let to_head: Vec<String> = plan::keys_to_head(&files, &remote, &settings.prefix)
+        .into_iter()
+        .filter(|key| !heads.contains_key(key))
+        .collect();
+    let headed = to_head.len();
+    console.info(&format!(
+        "{} objects described by the manifest, {headed} read with HeadObject",
+        heads.len()
+    ));
+    heads.extend(remote::head_all(&client, &settings.bucket, to_head, settings.concurrency).await?);
     let target = plan::Target {
         prefix: &settings.prefix,
         delete: settings.delete,
@@ -219,6 +237,7 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
             updated: plan.header_updates(),
             deleted: plan.deletions.len(),
             bytes: plan.upload_bytes(),
+            ..Outcome::default()
         };
         console.notice("dry run: nothing was changed");
         write_outputs(runner, &planned, plan.unchanged.len(), "")?;
@@ -236,6 +255,26 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         let _group = console.group("Publishing");
         publisher.execute(&plan, console).await?
     };
+    let next = Manifest::after(&plan, &settings.prefix, &remote, &heads, &outcome.etags);
+    let listed = remote.iter().any(|o| o.key == manifest_key);
+    let written = if next.is_empty() {
+        // Nothing published (an allowed empty source): the prefix is left without a manifest.
+        if listed {
+            publisher.remove_manifest(&manifest_key).await
+        } else {
+            Ok(())
+        }
+    } else if headed > 0 || previous.is_none_or(|(manifest, _)| manifest != next) {
+        publisher.write_manifest(&manifest_key, &next).await
+    } else {
+        // Unchanged, and every fact came from it: the manifest in the bucket is this one already.
+        Ok(())
+    };
+    if let Err(e) = written {
+        console.warning(&format!(
+            "the site is published, but the manifest was not updated ({e:#}); the next run reads each object with HeadObject"
+        ));
+    }
     let mut invalidation_id = String::new();
     if let Some((distribution, _)) = &distribution
         && !paths.is_empty()
@@ -280,6 +319,28 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     }
     runner.append_summary(&text)?;
     Ok(())
+}
+
+/// The manifest under the prefix and when it was written, when the listing has one and it can
+/// be read; else a warning, and every object is read with `HeadObject`.
+async fn read_manifest(
+    client: &aws_sdk_s3::Client,
+    settings: &Settings,
+    remote: &[remote::RemoteObject],
+    key: &str,
+    console: &action_kit::Console,
+) -> Option<(Manifest, aws_smithy_types::DateTime)> {
+    remote.iter().find(|o| o.key == key)?;
+    match remote::manifest(client, &settings.bucket, key).await {
+        Ok(manifest) => Some(manifest),
+        Err(e) => {
+            console.warning(&format!(
+                "ignoring the manifest s3://{}/{key} ({e:#}): reading each object with HeadObject",
+                settings.bucket
+            ));
+            None
+        }
+    }
 }
 
 /// The S3 client: path-style addressing when the endpoint is overridden (an emulator or a

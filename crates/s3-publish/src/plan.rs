@@ -5,13 +5,14 @@
 //! with other headers is a metadata-only copy, never an upload; modification times play no part.
 //! The steps come in a safe order: fingerprinted assets, then other unhashed files, then HTML,
 //! and stale objects are deleted last, pages before the assets they may reference. Deletions
-//! stay under the prefix and never touch excluded paths.
+//! stay under the prefix and never touch excluded paths nor the [`manifest`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::headers::{self, CacheRule, Headers};
 use crate::local::LocalFile;
+use crate::manifest;
 use crate::pattern::Pattern;
 use crate::remote::{RemoteHead, RemoteObject};
 use crate::url::encode_path;
@@ -205,7 +206,7 @@ impl Plan {
 }
 
 /// The full key of a path.
-fn key_of(prefix: &str, path: &str) -> String {
+pub(crate) fn key_of(prefix: &str, path: &str) -> String {
     format!("{prefix}{path}")
 }
 
@@ -295,6 +296,7 @@ pub fn plan(
                 let path = object.key.strip_prefix(target.prefix)?;
                 let stale = !path.is_empty()
                     && !path.ends_with('/')
+                    && path != manifest::NAME
                     && !local.contains(path)
                     && !target.exclude.iter().any(|p| p.matches(path));
                 stale.then(|| Deletion {
@@ -406,6 +408,7 @@ mod tests {
                 key: key_of(prefix, &file.path),
                 size: file.size,
                 etag: file.md5.clone(),
+                last_modified: None,
             },
             RemoteHead {
                 content_type: Some(wanted.content_type),
@@ -546,6 +549,7 @@ mod tests {
                     key: key.into(),
                     size: 1,
                     etag: "e".into(),
+                    last_modified: None,
                 },
                 RemoteHead::default(),
             )
@@ -556,6 +560,7 @@ mod tests {
             stale("site/old.html"),
             stale("site/uploads/user.png"),
             stale("site/folder/"),
+            stale("site/.s3-publish-manifest.json"),
             stale("other/outside.html"),
             stale("site-2/outside.js"),
         ]);

@@ -2,7 +2,10 @@
 //! time) and a phase starts only when the one before it finished; large files go in parts with
 //! the SHA-256 in their metadata; header-only changes are `CopyObject` onto the object itself
 //! with `MetadataDirective=REPLACE`; stale objects are deleted last, 1,000 a `DeleteObjects`,
-//! pages before the rest. The first failure stops the run before the next phase.
+//! pages before the rest. The first failure stops the run before the next phase. The ETag S3
+//! answers for each write is kept for the [`Manifest`], written last.
+
+use std::collections::BTreeMap;
 
 use anyhow::{Context as _, bail};
 use aws_sdk_s3::Client;
@@ -16,7 +19,8 @@ use tokio::io::AsyncReadExt as _;
 use action_kit::Console;
 
 use crate::bounded;
-use crate::headers::is_html;
+use crate::headers::{NO_CACHE, is_html};
+use crate::manifest::Manifest;
 use crate::plan::{Deletion, Phase, Plan, Step, Transfer};
 use crate::remote::SHA256_METADATA;
 use crate::url::encode_path;
@@ -40,7 +44,7 @@ macro_rules! with_headers {
 }
 
 /// What a publish did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     /// Files uploaded.
     pub uploaded: usize,
@@ -50,6 +54,8 @@ pub struct Outcome {
     pub deleted: usize,
     /// Bytes uploaded.
     pub bytes: u64,
+    /// The ETag (without quotes) S3 answered for each object written, by key.
+    pub etags: BTreeMap<String, String>,
 }
 
 /// Publishes to one bucket.
@@ -83,7 +89,7 @@ impl Publisher {
             let total = steps.len();
             let done = bounded::run_all(steps, self.concurrency, |step| {
                 let publisher = self.clone();
-                async move { publisher.publish(&step).await.map(|()| step) }
+                async move { publisher.publish(&step).await.map(|etag| (step, etag)) }
             })
             .await
             .with_context(|| {
@@ -92,7 +98,12 @@ impl Publisher {
                     phase.label()
                 )
             })?;
-            for step in &done {
+            for (step, etag) in done {
+                if let Some(etag) = etag {
+                    outcome
+                        .etags
+                        .insert(step.key.clone(), etag.trim_matches('"').to_owned());
+                }
                 if step.uploads() {
                     outcome.uploaded += 1;
                     outcome.bytes += step.file.size;
@@ -118,7 +129,33 @@ impl Publisher {
         Ok(outcome)
     }
 
-    async fn publish(&self, step: &Step) -> anyhow::Result<()> {
+    /// Writes the manifest (a small JSON object nobody caches).
+    pub async fn write_manifest(&self, key: &str, manifest: &Manifest) -> anyhow::Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(manifest.to_json()))
+            .content_type("application/json")
+            .cache_control(NO_CACHE)
+            .send()
+            .await
+            .map_err(|e| anyhow::Error::new(e.into_service_error()))
+            .with_context(|| format!("cannot write s3://{}/{key}", self.bucket))?;
+        Ok(())
+    }
+
+    /// Deletes the manifest (when nothing is published under the prefix any more).
+    pub async fn remove_manifest(&self, key: &str) -> anyhow::Result<()> {
+        let manifest = Deletion {
+            key: key.to_owned(),
+            path: crate::manifest::NAME.to_owned(),
+        };
+        self.delete(&[&manifest]).await
+    }
+
+    /// Publishes one step; the ETag S3 answered, if any.
+    async fn publish(&self, step: &Step) -> anyhow::Result<Option<String>> {
         let result = match step.transfer {
             Transfer::Put => self.put(step).await,
             Transfer::Multipart => self.multipart(step).await,
@@ -132,7 +169,7 @@ impl Publisher {
         })
     }
 
-    async fn put(&self, step: &Step) -> anyhow::Result<()> {
+    async fn put(&self, step: &Step) -> anyhow::Result<Option<String>> {
         let body = tokio::fs::read(&step.file.source)
             .await
             .with_context(|| format!("cannot read {}", step.file.source.display()))?;
@@ -144,11 +181,11 @@ impl Publisher {
             .key(&step.key)
             .body(ByteStream::from(body))
             .content_md5(aws_smithy_types::base64::encode(md5));
-        with_headers!(request, step)
+        let answer = with_headers!(request, step)
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
-        Ok(())
+        Ok(answer.e_tag().map(str::to_owned))
     }
 
     /// The part size for a file: the configured one, larger when S3's 10,000 parts need it.
@@ -156,7 +193,7 @@ impl Publisher {
         self.part_size.max(size.div_ceil(MAX_PARTS))
     }
 
-    async fn multipart(&self, step: &Step) -> anyhow::Result<()> {
+    async fn multipart(&self, step: &Step) -> anyhow::Result<Option<String>> {
         let request = self
             .client
             .create_multipart_upload()
@@ -185,7 +222,7 @@ impl Publisher {
         result
     }
 
-    async fn upload_parts(&self, step: &Step, upload_id: &str) -> anyhow::Result<()> {
+    async fn upload_parts(&self, step: &Step, upload_id: &str) -> anyhow::Result<Option<String>> {
         let part_size = usize::try_from(self.part_size_for(step.file.size)).context("part size")?;
         let mut file = tokio::fs::File::open(&step.file.source)
             .await
@@ -227,7 +264,8 @@ impl Publisher {
                 step.file.source.display()
             );
         }
-        self.client
+        let answer = self
+            .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(&step.key)
@@ -240,10 +278,10 @@ impl Publisher {
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
-        Ok(())
+        Ok(answer.e_tag().map(str::to_owned))
     }
 
-    async fn copy_headers(&self, step: &Step) -> anyhow::Result<()> {
+    async fn copy_headers(&self, step: &Step) -> anyhow::Result<Option<String>> {
         let request = self
             .client
             .copy_object()
@@ -251,11 +289,14 @@ impl Publisher {
             .key(&step.key)
             .copy_source(format!("{}/{}", self.bucket, encode_path(&step.key)))
             .metadata_directive(MetadataDirective::Replace);
-        with_headers!(request, step)
+        let answer = with_headers!(request, step)
             .send()
             .await
             .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
-        Ok(())
+        Ok(answer
+            .copy_object_result()
+            .and_then(|r| r.e_tag())
+            .map(str::to_owned))
     }
 
     async fn delete(&self, batch: &[&Deletion]) -> anyhow::Result<()> {

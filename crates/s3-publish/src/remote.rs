@@ -1,13 +1,16 @@
-//! What the bucket holds under the prefix: the listing (key, size, ETag; paginated) and, for
-//! the keys that also exist locally, the headers and metadata only `HeadObject` returns.
+//! What the bucket holds under the prefix: the listing (key, size, ETag; paginated), the
+//! [`Manifest`] of the last publish, and, for the keys that also exist locally and that the
+//! manifest does not vouch for, the headers and metadata only `HeadObject` returns.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata as _;
+use aws_smithy_types::DateTime;
 
 use crate::bounded;
+use crate::manifest::Manifest;
 
 /// The metadata key holding the hex SHA-256 of the body (`x-amz-meta-sha256`).
 pub const SHA256_METADATA: &str = "sha256";
@@ -21,6 +24,8 @@ pub struct RemoteObject {
     pub size: u64,
     /// Its ETag without quotes (the hex MD5 of the body for single-part uploads).
     pub etag: String,
+    /// When it was last written (whole seconds on S3).
+    pub last_modified: Option<DateTime>,
 }
 
 /// What `HeadObject` tells about an object.
@@ -73,6 +78,7 @@ pub async fn list(
                     .unwrap_or_default()
                     .trim_matches('"')
                     .to_owned(),
+                last_modified: object.last_modified().copied(),
             });
         }
     }
@@ -113,4 +119,25 @@ pub async fn head_all(
     })
     .await?;
     Ok(heads.into_iter().flatten().collect())
+}
+
+/// The manifest at `key` and when it was written; an error says why it cannot be used.
+pub async fn manifest(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> anyhow::Result<(Manifest, DateTime)> {
+    let answer = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| anyhow::Error::new(e.into_service_error()))?;
+    let written = answer
+        .last_modified()
+        .copied()
+        .context("no Last-Modified")?;
+    let body = answer.body.collect().await?.into_bytes();
+    Ok((Manifest::parse(&body)?, written))
 }

@@ -157,6 +157,10 @@ async fn bad_inputs_fail_with_one_named_error_before_any_change() {
             .await
             .is_empty()
     );
+    assert_eq!(
+        common::manifest(emulator.endpoint(), &bucket, "").await,
+        None
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{Site, action, assert_pages_complete, bucket, called_keys, keys, objects, published};
+use common::{
+    MANIFEST, Site, action, assert_pages_complete, bucket, called_keys, keys, objects, published,
+};
 use test_harness::{Emulator, FaultProxy};
 
 #[tokio::test]
@@ -56,10 +58,15 @@ async fn publishes_then_a_touched_checkout_uploads_nothing() {
         .run()
         .expect("run");
     again.assert_success();
+    // Every fact comes from the manifest, which is already up to date: no HEAD, no PUT.
+    assert_eq!(
+        called_keys(&proxy.calls(), "GetObject", &bucket),
+        [MANIFEST]
+    );
+    assert_eq!(proxy.count("HeadObject"), 0);
     assert_eq!(proxy.count("PutObject"), 0);
     assert_eq!(proxy.count("CopyObject"), 0);
     assert_eq!(proxy.count("DeleteObjects"), 0);
-    assert_eq!(proxy.count("HeadObject"), 7);
     assert_eq!(again.output("uploaded"), "0");
     assert_eq!(again.output("unchanged"), "7");
     assert_eq!(again.output("bytes-uploaded"), "0");
@@ -82,15 +89,30 @@ async fn a_new_build_uploads_assets_before_pages_and_deletes_last() {
     assert_eq!(result.output("unchanged"), "3");
     let calls = proxy.calls();
     let mut puts = called_keys(&calls, "PutObject", &bucket);
-    // The script first; the two pages after it, in either order (they run concurrently).
-    puts[1..].sort();
+    // The script first; the two pages after it, in either order (they run concurrently); the
+    // manifest last, after the deletes.
+    puts[1..3].sort();
     assert_eq!(
         puts,
-        ["assets/index-a000002b.js", "about/index.html", "index.html"]
+        [
+            "assets/index-a000002b.js",
+            "about/index.html",
+            "index.html",
+            MANIFEST
+        ]
     );
     let position = |op: &str| calls.iter().position(|c| c.operation == op);
-    let last_put = calls.iter().rposition(|c| c.operation == "PutObject");
-    assert!(last_put < position("DeleteObjects"), "{calls:?}");
+    let puts_at: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.operation == "PutObject")
+        .map(|(n, _)| n)
+        .collect();
+    assert!(Some(puts_at[2]) < position("DeleteObjects"), "{calls:?}");
+    let last_delete = calls.iter().rposition(|c| c.operation == "DeleteObjects");
+    assert!(Some(puts_at[3]) > last_delete, "{calls:?}");
+    // The objects this run left unchanged came from the manifest, the rest was written.
+    assert_eq!(proxy.count("HeadObject"), 0);
     let deletes: Vec<&str> = calls
         .iter()
         .filter(|c| c.operation == "DeleteObjects")
@@ -130,7 +152,12 @@ async fn a_header_change_is_a_copy_not_an_upload() {
         .run()
         .expect("run");
     result.assert_success();
-    assert_eq!(proxy.count("PutObject"), 0);
+    // The manifest's headers differ from the wanted ones: a copy, no HEAD, no upload.
+    assert_eq!(proxy.count("HeadObject"), 0);
+    assert_eq!(
+        called_keys(&proxy.calls(), "PutObject", &bucket),
+        [MANIFEST]
+    );
     assert_eq!(
         called_keys(&proxy.calls(), "CopyObject", &bucket),
         ["assets/index-c0ffee42.css", "robots.txt"]
@@ -237,7 +264,7 @@ async fn precompressed_siblings_are_published_in_place_of_their_originals() {
     gzip.assert_success();
     assert_eq!(
         called_keys(&proxy.calls(), "PutObject", &bucket),
-        ["assets/app-1a2b3c4d.js"]
+        ["assets/app-1a2b3c4d.js", MANIFEST]
     );
     let js = &objects(emulator.endpoint(), &bucket).await["assets/app-1a2b3c4d.js"];
     assert_eq!(
@@ -262,7 +289,7 @@ async fn large_files_go_in_parts_and_are_compared_by_their_sha256() {
     assert_eq!(proxy.count("CompleteMultipartUpload"), 1);
     assert_eq!(
         called_keys(&proxy.calls(), "PutObject", &bucket),
-        ["index.html"]
+        ["index.html", MANIFEST]
     );
     let stored = objects(emulator.endpoint(), &bucket).await;
     let video = &stored["video/intro.mp4"];

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use test_harness::{ActionRun, Emulator, unique_name};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_s3-publish");
+/// The manifest's name below the prefix.
+pub(crate) const MANIFEST: &str = ".s3-publish-manifest.json";
 
 /// A workspace holding the built site in `dist/`.
 #[derive(Debug)]
@@ -141,7 +143,7 @@ impl Object {
     }
 }
 
-/// Everything the bucket holds.
+/// Everything the bucket holds but the action's manifests.
 pub(crate) async fn objects(endpoint: &str, bucket: &str) -> BTreeMap<String, Object> {
     let client = s3(endpoint).await;
     let listing = client
@@ -153,6 +155,9 @@ pub(crate) async fn objects(endpoint: &str, bucket: &str) -> BTreeMap<String, Ob
     let mut objects = BTreeMap::new();
     for object in listing.contents() {
         let key = object.key().expect("key").to_owned();
+        if key.rsplit('/').next() == Some(MANIFEST) {
+            continue;
+        }
         let got = client
             .get_object()
             .bucket(bucket)
@@ -182,6 +187,24 @@ pub(crate) async fn objects(endpoint: &str, bucket: &str) -> BTreeMap<String, Ob
         objects.insert(key, meta);
     }
     objects
+}
+
+/// The manifest under `prefix` as JSON; `None` when there is none.
+pub(crate) async fn manifest(
+    endpoint: &str,
+    bucket: &str,
+    prefix: &str,
+) -> Option<serde_json::Value> {
+    let got = s3(endpoint)
+        .await
+        .get_object()
+        .bucket(bucket)
+        .key(format!("{prefix}{MANIFEST}"))
+        .send()
+        .await
+        .ok()?;
+    let body = got.body.collect().await.expect("body").into_bytes();
+    Some(serde_json::from_slice(&body).expect("the manifest is JSON"))
 }
 
 /// The keys of a bucket's objects.
