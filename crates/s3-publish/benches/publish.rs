@@ -1,7 +1,9 @@
 //! `cargo bench -p s3-publish`: the action against the AWS emulator on a generated
 //! 10,000-file site. A full publish to an empty bucket, then a re-publish after a rebuild that
-//! changed one file (every modification time new, as in CI): wall time, PUT requests and bytes
-//! sent for each, and the re-publish as a ratio of the full publish.
+//! changed one file (every modification time new, as in CI), one with nothing changed, and one
+//! more with one file changed but the manifest deleted first (every object read with
+//! `HeadObject`, as before the manifest): wall time, PUT, HEAD and GET requests and bytes sent
+//! for each, and the first re-publish as a ratio of the full publish.
 #![allow(clippy::print_stdout)]
 
 use std::path::Path;
@@ -45,6 +47,7 @@ struct Measure {
     time: Duration,
     puts: usize,
     heads: usize,
+    gets: usize,
     sent: usize,
     uploaded: String,
 }
@@ -66,6 +69,7 @@ fn publish(emulator: &Emulator, workspace: &Path, bucket: &str) -> anyhow::Resul
         time,
         puts: calls.iter().filter(|c| c.operation == "PutObject").count(),
         heads: calls.iter().filter(|c| c.operation == "HeadObject").count(),
+        gets: calls.iter().filter(|c| c.operation == "GetObject").count(),
         sent: calls.iter().map(|c| c.body.len()).sum(),
         uploaded: result.output("bytes-uploaded").to_owned(),
     })
@@ -73,10 +77,11 @@ fn publish(emulator: &Emulator, workspace: &Path, bucket: &str) -> anyhow::Resul
 
 fn report(label: &str, m: &Measure) {
     println!(
-        "{label:<28} {:>8.2} s  {:>6} PUT  {:>6} HEAD  {:>10} bytes sent  ({} bytes of files uploaded)",
+        "{label:<36} {:>6.2} s  {:>6} PUT  {:>6} HEAD  {:>2} GET  {:>10} bytes sent  ({} bytes of files uploaded)",
         m.time.as_secs_f64(),
         m.puts,
         m.heads,
+        m.gets,
         m.sent,
         m.uploaded
     );
@@ -86,15 +91,15 @@ fn main() -> anyhow::Result<()> {
     let emulator = Emulator::start()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let bucket = unique_name("bench");
-    runtime.block_on(async {
+    let s3 = runtime.block_on(async {
         let config = Emulator::sdk_config(emulator.endpoint()).await;
-        let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config)
                 .force_path_style(true)
                 .build(),
-        );
-        s3.create_bucket().bucket(&bucket).send().await
-    })?;
+        )
+    });
+    runtime.block_on(s3.create_bucket().bucket(&bucket).send())?;
     let workspace = tempfile::tempdir()?;
     let dist = workspace.path().join("dist");
     generate(&dist)?;
@@ -110,12 +115,29 @@ fn main() -> anyhow::Result<()> {
     let again = publish(&emulator, workspace.path(), &bucket)?;
     report("re-publish, 1 file changed", &again);
 
+    let unchanged = publish(&emulator, workspace.path(), &bucket)?;
+    report("re-publish, nothing changed", &unchanged);
+
+    runtime.block_on(
+        s3.delete_object()
+            .bucket(&bucket)
+            .key(".s3-publish-manifest.json")
+            .send(),
+    )?;
+    std::fs::write(dist.join("pages/1/page-1.html"), "<html>changed</html>")?;
+    let fallback = publish(&emulator, workspace.path(), &bucket)?;
+    report("re-publish, 1 changed, no manifest", &fallback);
+
     let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
     println!(
         "re-publish / full publish: time {:.3}, PUT requests {:.2e}, bytes sent {:.2e}",
         ratio(again.time.as_secs_f64(), full.time.as_secs_f64()),
         ratio(again.puts as f64, full.puts as f64),
         ratio(again.sent as f64, full.sent as f64)
+    );
+    println!(
+        "re-publish with / without the manifest: time {:.3}",
+        ratio(again.time.as_secs_f64(), fallback.time.as_secs_f64())
     );
     Ok(())
 }

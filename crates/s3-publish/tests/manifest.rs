@@ -179,13 +179,7 @@ async fn a_dry_run_reads_the_manifest_and_never_writes_it() {
     let (bucket, site) = published(emulator.endpoint(), 1).await;
     let old = manifest(emulator.endpoint(), &bucket, "").await;
     site.build(2);
-    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
-    let result = action(&proxy.endpoint(), &site, &bucket)
-        .input("dry-run", "true")
-        .run()
-        .expect("run");
-    result.assert_success();
-    let operations: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    let (result, operations) = common::dry_run(emulator, &site, &bucket);
     assert_eq!(operations, ["ListObjectsV2", "GetObject"]);
     assert_eq!(result.output("uploaded"), "3");
     assert_eq!(result.output("unchanged"), "3");

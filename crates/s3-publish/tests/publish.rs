@@ -315,13 +315,7 @@ async fn a_dry_run_prints_the_plan_and_changes_nothing() {
     common::put(emulator.endpoint(), &bucket, "stale.html", "old").await;
     let site = Site::new();
     site.build(2);
-    let proxy = FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
-    let result = action(&proxy.endpoint(), &site, &bucket)
-        .input("dry-run", "true")
-        .run()
-        .expect("run");
-    result.assert_success();
-    let operations: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    let (result, operations) = common::dry_run(emulator, &site, &bucket);
     assert_eq!(operations, ["ListObjectsV2"]);
     assert!(
         result.stdout.contains("upload (new): index.html ("),

@@ -268,6 +268,22 @@ pub(crate) fn action(endpoint: &str, site: &Site, bucket: &str) -> ActionRun {
         .input("bucket", bucket)
 }
 
+/// A dry run of `site` to `bucket` that succeeded, and the S3 operations it called in order.
+pub(crate) fn dry_run(
+    emulator: &Emulator,
+    site: &Site,
+    bucket: &str,
+) -> (test_harness::ActionResult, Vec<String>) {
+    let proxy = test_harness::FaultProxy::start(emulator.addr(), Vec::new()).expect("proxy");
+    let result = action(&proxy.endpoint(), site, bucket)
+        .input("dry-run", "true")
+        .run()
+        .expect("run");
+    result.assert_success();
+    let operations = proxy.calls().into_iter().map(|c| c.operation).collect();
+    (result, operations)
+}
+
 /// A new bucket with build `version` of the site published to it.
 pub(crate) async fn published(endpoint: &str, version: u32) -> (String, Site) {
     let bucket = bucket(endpoint).await;
