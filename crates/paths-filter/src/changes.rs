@@ -88,44 +88,109 @@ impl ChangedFile {
     }
 }
 
-/// Parses `git diff --name-status -z` (and `git log --format= --name-status -z`): a status
-/// token, then one path (two for renames and copies, whose status carries a score, e.g. `R100`).
-pub fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
-    let mut tokens = output
-        .split(|b| *b == 0)
-        .map(|t| t.strip_prefix(b"\n").unwrap_or(t))
-        .filter(|t| !t.is_empty());
-    let records = output.iter().filter(|b| **b == 0).count() / 2;
-    let mut files = Vec::with_capacity(records);
-    while let Some(status) = tokens.next() {
-        let Some(status_kind) = status
-            .first()
-            .copied()
-            .and_then(ChangeStatus::from_git_letter)
-        else {
-            bail!(
-                "unexpected git status {:?}",
-                String::from_utf8_lossy(status)
-            );
-        };
-        let Some(path) = tokens.next() else {
-            bail!("git output ends after a status without its path");
-        };
-        let path = text(path);
-        if matches!(status_kind, ChangeStatus::Renamed | ChangeStatus::Copied) {
-            let Some(new_path) = tokens.next() else {
-                bail!("git output ends in the middle of a rename of {path}");
-            };
-            files.push(ChangedFile {
-                path: text(new_path),
-                status: status_kind,
-                previous_path: Some(path),
-            });
-        } else {
-            files.push(ChangedFile::new(path, status_kind));
+/// Where changed files go as they are read.
+pub trait FileSink {
+    /// Takes the next changed file.
+    fn push(&mut self, file: ChangedFile);
+    /// Forgets every file taken so far (a source that failed is tried again another way).
+    fn clear(&mut self);
+}
+
+impl FileSink for Vec<ChangedFile> {
+    fn push(&mut self, file: ChangedFile) {
+        Vec::push(self, file);
+    }
+
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+}
+
+/// What the next token of the output is.
+#[derive(Debug, Default)]
+enum Expect {
+    #[default]
+    Status,
+    Path(ChangeStatus),
+    /// The new path of a rename or copy, after its old one.
+    NewPath(ChangeStatus, String),
+}
+
+/// Reads `git diff --name-status -z` (and `git log --format= --name-status -z`) output as it
+/// arrives, in pieces cut anywhere: a status token, then one path (two for renames and copies,
+/// whose status carries a score, e.g. `R100`). Tokens end with NUL; a token may start with the
+/// newline `git log` puts between commits.
+#[derive(Debug, Default)]
+pub struct NameStatusParser {
+    /// The start of a token whose end has not arrived yet.
+    partial: Vec<u8>,
+    expect: Expect,
+}
+
+impl NameStatusParser {
+    /// Reads the next piece of output; each complete file goes to `sink`.
+    pub fn feed(&mut self, mut chunk: &[u8], sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        while let Some(end) = chunk.iter().position(|b| *b == 0) {
+            if self.partial.is_empty() {
+                self.token(&chunk[..end], sink)?;
+            } else {
+                let mut token = std::mem::take(&mut self.partial);
+                token.extend_from_slice(&chunk[..end]);
+                self.token(&token, sink)?;
+            }
+            chunk = &chunk[end + 1..];
+        }
+        self.partial.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The end of the output: fails when it stops in the middle of a file.
+    pub fn finish(mut self, sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        let last = std::mem::take(&mut self.partial);
+        self.token(&last, sink)?;
+        match self.expect {
+            Expect::Status => Ok(()),
+            Expect::Path(_) => bail!("git output ends after a status without its path"),
+            Expect::NewPath(_, path) => {
+                bail!("git output ends in the middle of a rename of {path}")
+            }
         }
     }
-    Ok(files)
+
+    fn token(&mut self, token: &[u8], sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        let token = token.strip_prefix(b"\n").unwrap_or(token);
+        if token.is_empty() {
+            return Ok(());
+        }
+        self.expect = match std::mem::take(&mut self.expect) {
+            Expect::Status => {
+                let Some(status) = token
+                    .first()
+                    .copied()
+                    .and_then(ChangeStatus::from_git_letter)
+                else {
+                    bail!("unexpected git status {:?}", String::from_utf8_lossy(token));
+                };
+                Expect::Path(status)
+            }
+            Expect::Path(status @ (ChangeStatus::Renamed | ChangeStatus::Copied)) => {
+                Expect::NewPath(status, text(token))
+            }
+            Expect::Path(status) => {
+                sink.push(ChangedFile::new(text(token), status));
+                Expect::Status
+            }
+            Expect::NewPath(status, previous) => {
+                sink.push(ChangedFile {
+                    path: text(token),
+                    status,
+                    previous_path: Some(previous),
+                });
+                Expect::Status
+            }
+        };
+        Ok(())
+    }
 }
 
 /// A path as text (git paths are bytes; invalid UTF-8 is replaced, as dorny's decoding does).
@@ -139,6 +204,15 @@ fn text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole output at once.
+    fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
+        let mut files = Vec::new();
+        let mut parser = NameStatusParser::default();
+        parser.feed(output, &mut files)?;
+        parser.finish(&mut files)?;
+        Ok(files)
+    }
 
     #[test]
     fn parses_statuses_paths_and_renames() {
@@ -159,6 +233,22 @@ mod tests {
     }
 
     #[test]
+    fn output_cut_anywhere_parses_the_same() {
+        let output = b"\nM\0src/a.js\0A\0docs/a b.md\0\nR087\0from.txt\0to.txt\0D\0old";
+        let whole = parse_name_status(output).expect("valid");
+        assert_eq!(whole.len(), 4);
+        for size in 1..output.len() {
+            let mut files = Vec::new();
+            let mut parser = NameStatusParser::default();
+            for piece in output.chunks(size) {
+                parser.feed(piece, &mut files).expect("valid");
+            }
+            parser.finish(&mut files).expect("valid");
+            assert_eq!(files, whole, "pieces of {size} bytes");
+        }
+    }
+
+    #[test]
     fn log_output_with_a_leading_newline_parses() {
         let files = parse_name_status(b"\nM\0a\0").expect("valid");
         assert_eq!(files, [ChangedFile::new("a", ChangeStatus::Modified)]);
@@ -168,6 +258,7 @@ mod tests {
     fn truncated_output_is_an_error() {
         assert!(parse_name_status(b"M\0").is_err());
         assert!(parse_name_status(b"Z\0a\0").is_err());
+        assert!(parse_name_status(b"R100\0from\0").is_err());
     }
 
     #[test]

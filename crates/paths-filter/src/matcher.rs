@@ -4,6 +4,9 @@
 //! [`crate::globs`]); each path is then matched against the whole set in one pass, and each
 //! filter's rules read the answer. No pattern is compiled per file, and no path is matched once per pattern.
 //!
+//! Files are matched one by one as they arrive ([`Matching`] is the [`FileSink`] git's output is
+//! read into), so matching overlaps with git's work.
+//!
 //! Compiling is also where the set is made cheap to match: a pattern used by several filters
 //! (YAML anchors) is compiled once, simple braces are expanded (`**/*.{ts,css}` becomes two
 //! extension lookups instead of a regex), and `**` needs no matching at all.
@@ -14,7 +17,7 @@ use anyhow::Context as _;
 
 use crate::globs::{MatchCache, ShapedGlobs, ShapedGlobsBuilder, build_glob};
 
-use crate::changes::{ChangeStatus, ChangedFile};
+use crate::changes::{ChangeStatus, ChangedFile, FileSink};
 use crate::filters::Filter;
 
 /// How a filter combines its rules (the `predicate-quantifier` input).
@@ -68,10 +71,6 @@ pub struct Matcher {
     /// The other filters (negations, `**`, `every`): evaluated rule by rule.
     evaluated: Vec<usize>,
 }
-
-/// Below this many files, matching stays on one thread: measured on 2 cores, at 20,000 files
-/// the threads cost more than they save.
-const PARALLEL_THRESHOLD: usize = 100_000;
 
 /// Which files each filter matched, as indices into the file list, in filter order.
 pub type Matches = Vec<(String, Vec<usize>)>;
@@ -152,36 +151,18 @@ impl Matcher {
         })
     }
 
-    /// The files each filter matches; large lists are split across the machine's cores.
-    pub fn match_files(&self, files: &[ChangedFile]) -> Matches {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        if threads < 2 || files.len() < PARALLEL_THRESHOLD {
-            return self.match_range(files, 0);
+    /// An empty result, to give files to.
+    pub fn matching(&self) -> Matching<'_> {
+        Matching {
+            matcher: self,
+            files: Vec::new(),
+            matches: self.empty_matches(),
+            cache: MatchCache::default(),
+            hits: Vec::new(),
+            hit: vec![false; self.set.len()],
+            done: vec![false; self.filters.len()],
+            touched: Vec::new(),
         }
-        let chunk = files.len().div_ceil(threads);
-        let parts: Vec<Matches> = std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, part)| scope.spawn(move || self.match_range(part, i * chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        let mut merged = self.empty_matches();
-        for part in parts {
-            for ((_, all), (_, some)) in merged.iter_mut().zip(part) {
-                all.extend(some);
-            }
-        }
-        merged
     }
 
     fn empty_matches(&self) -> Matches {
@@ -191,47 +172,6 @@ impl Matcher {
             .collect()
     }
 
-    /// Matches `files`, whose first element has index `offset` in the whole list.
-    fn match_range(&self, files: &[ChangedFile], offset: usize) -> Matches {
-        let mut matches = self.empty_matches();
-        let mut hits = Vec::new();
-        let mut cache = MatchCache::default();
-        let mut hit = vec![false; self.set.len()];
-        let mut done = vec![false; self.filters.len()];
-        let mut touched = Vec::new();
-        for (index, file) in files.iter().enumerate() {
-            self.set
-                .matches_into(file.path.as_str(), &mut cache, &mut hits);
-            for &h in &hits {
-                for &(f, r) in &self.served_by_glob[h] {
-                    if !done[f] && self.filters[f].1[r].allows(file.status) {
-                        done[f] = true;
-                        touched.push(f);
-                        matches[f].1.push(offset + index);
-                    }
-                }
-            }
-            for f in touched.drain(..) {
-                done[f] = false;
-            }
-            if self.evaluated.is_empty() {
-                continue;
-            }
-            for &h in &hits {
-                hit[h] = true;
-            }
-            for &f in &self.evaluated {
-                if self.filter_matches(&self.filters[f].1, file.status, &hit) {
-                    matches[f].1.push(offset + index);
-                }
-            }
-            for &h in &hits {
-                hit[h] = false;
-            }
-        }
-        matches
-    }
-
     fn filter_matches(&self, rules: &[CompiledRule], status: ChangeStatus, hit: &[bool]) -> bool {
         let rule_matches = |rule: &CompiledRule| {
             rule.allows(status) && rule.patterns.iter().any(|p| p.matches(hit))
@@ -239,6 +179,74 @@ impl Matcher {
         match self.quantifier {
             Quantifier::Some => rules.iter().any(rule_matches),
             Quantifier::Every => rules.iter().all(rule_matches),
+        }
+    }
+}
+
+/// The changed files so far and what each filter matched of them.
+#[derive(Debug)]
+pub struct Matching<'m> {
+    matcher: &'m Matcher,
+    files: Vec<ChangedFile>,
+    matches: Matches,
+    cache: MatchCache,
+    /// Scratch space of one file's matching, kept to spare allocations.
+    hits: Vec<usize>,
+    hit: Vec<bool>,
+    done: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Matching<'_> {
+    /// The files, in the order given, and the indices of those each filter matched.
+    pub fn finish(self) -> (Vec<ChangedFile>, Matches) {
+        (self.files, self.matches)
+    }
+
+    fn record(&mut self, file: &ChangedFile, index: usize) {
+        let matcher = self.matcher;
+        matcher
+            .set
+            .matches_into(&file.path, &mut self.cache, &mut self.hits);
+        for &h in &self.hits {
+            for &(f, r) in &matcher.served_by_glob[h] {
+                if !self.done[f] && matcher.filters[f].1[r].allows(file.status) {
+                    self.done[f] = true;
+                    self.touched.push(f);
+                    self.matches[f].1.push(index);
+                }
+            }
+        }
+        for f in self.touched.drain(..) {
+            self.done[f] = false;
+        }
+        if matcher.evaluated.is_empty() {
+            return;
+        }
+        for &h in &self.hits {
+            self.hit[h] = true;
+        }
+        for &f in &matcher.evaluated {
+            if matcher.filter_matches(&matcher.filters[f].1, file.status, &self.hit) {
+                self.matches[f].1.push(index);
+            }
+        }
+        for &h in &self.hits {
+            self.hit[h] = false;
+        }
+    }
+}
+
+impl FileSink for Matching<'_> {
+    fn push(&mut self, file: ChangedFile) {
+        self.record(&file, self.files.len());
+        self.files.push(file);
+    }
+
+    fn clear(&mut self) {
+        self.files.clear();
+        for (_, indices) in &mut self.matches {
+            indices.clear();
         }
     }
 }
@@ -287,9 +295,14 @@ mod tests {
             .iter()
             .map(|(p, s)| ChangedFile::new(*p, *s))
             .collect();
-        Matcher::new(&filters, quantifier)
-            .expect("compiles")
-            .match_files(&files)
+        let matcher = Matcher::new(&filters, quantifier).expect("compiles");
+        let mut matching = matcher.matching();
+        for file in &files {
+            matching.push(file.clone());
+        }
+        matching
+            .finish()
+            .1
             .into_iter()
             .map(|(name, idx)| {
                 (
@@ -375,22 +388,18 @@ mod tests {
     }
 
     #[test]
-    fn parallel_matching_keeps_the_order_and_indices() {
-        let filters = parse_filters("even: '**/even/*'\nall: '**'\n").expect("valid");
-        let files: Vec<ChangedFile> = (0..PARALLEL_THRESHOLD + 10_000)
-            .map(|i| {
-                ChangedFile::new(
-                    format!("d/{}/f{i}", if i % 2 == 0 { "even" } else { "odd" }),
-                    Modified,
-                )
-            })
-            .collect();
+    fn cleared_matching_starts_again() {
+        let filters = parse_filters("src: 'src/**'\nall: '**'\n").expect("valid");
         let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
-        let matches = matcher.match_files(&files);
-        assert_eq!(matches, matcher.match_range(&files, 0));
-        let all = PARALLEL_THRESHOLD + 10_000;
-        assert_eq!(matches[0].1, (0..all).step_by(2).collect::<Vec<_>>());
-        assert_eq!(matches[1].1.len(), all);
+        let mut matching = matcher.matching();
+        matching.push(ChangedFile::new("src/a", Modified));
+        matching.clear();
+        matching.push(ChangedFile::new("docs/b", Added));
+        matching.push(ChangedFile::new("src/c", Added));
+        let (files, matches) = matching.finish();
+        assert_eq!(files.len(), 2);
+        assert_eq!(matches[0].1, [1]);
+        assert_eq!(matches[1].1, [0, 1]);
     }
 
     #[test]
