@@ -91,18 +91,59 @@ impl ChangedFile {
 /// Where changed files go as they are read.
 pub trait FileSink {
     /// Takes the next changed file.
-    fn push(&mut self, file: ChangedFile);
+    fn push(&mut self, path: &str, status: ChangeStatus);
     /// Forgets every file taken so far (a source that failed is tried again another way).
     fn clear(&mut self);
 }
 
-impl FileSink for Vec<ChangedFile> {
-    fn push(&mut self, file: ChangedFile) {
-        Vec::push(self, file);
+/// Changed files in the order they were listed, their paths kept in one buffer: a large change
+/// set is two allocations rather than one per file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ChangedFiles {
+    paths: String,
+    /// Where each file's path ends in `paths`, and how the file changed.
+    files: Vec<(usize, ChangeStatus)>,
+}
+
+impl ChangedFiles {
+    /// How many files there are.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The path of file `index` (which must be below [`Self::len`]).
+    pub fn path(&self, index: usize) -> &str {
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |previous| self.files[previous].0);
+        &self.paths[start..self.files[index].0]
+    }
+
+    /// How file `index` changed.
+    pub fn status(&self, index: usize) -> ChangeStatus {
+        self.files[index].1
+    }
+
+    /// The paths, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|index| self.path(index))
+    }
+}
+
+impl FileSink for ChangedFiles {
+    fn push(&mut self, path: &str, status: ChangeStatus) {
+        self.paths.push_str(path);
+        self.files.push((self.paths.len(), status));
     }
 
     fn clear(&mut self) {
-        Vec::clear(self);
+        self.paths.clear();
+        self.files.clear();
     }
 }
 
@@ -118,8 +159,9 @@ enum Expect {
 
 /// Reads `git diff --name-status -z` (and `git log --format= --name-status -z`) output as it
 /// arrives, in pieces cut anywhere: a status token, then one path (two for renames and copies,
-/// whose status carries a score, e.g. `R100`). Tokens end with NUL; a token may start with the
-/// newline `git log` puts between commits.
+/// whose status carries a score, e.g. `R100`; the new path is the one kept). Tokens end with
+/// NUL; a token may start with the newline `git log` puts between commits. Git paths are bytes:
+/// invalid UTF-8 is replaced, as dorny's decoding does.
 #[derive(Debug, Default)]
 pub struct NameStatusParser {
     /// The start of a token whose end has not arrived yet.
@@ -174,18 +216,10 @@ impl NameStatusParser {
                 Expect::Path(status)
             }
             Expect::Path(status @ (ChangeStatus::Renamed | ChangeStatus::Copied)) => {
-                Expect::NewPath(status, text(token))
+                Expect::NewPath(status, String::from_utf8_lossy(token).into_owned())
             }
-            Expect::Path(status) => {
-                sink.push(ChangedFile::new(text(token), status));
-                Expect::Status
-            }
-            Expect::NewPath(status, previous) => {
-                sink.push(ChangedFile {
-                    path: text(token),
-                    status,
-                    previous_path: Some(previous),
-                });
+            Expect::Path(status) | Expect::NewPath(status, _) => {
+                sink.push(&String::from_utf8_lossy(token), status);
                 Expect::Status
             }
         };
@@ -193,43 +227,37 @@ impl NameStatusParser {
     }
 }
 
-/// A path as text (git paths are bytes; invalid UTF-8 is replaced, as dorny's decoding does).
-fn text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(valid) => valid.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The whole output at once.
-    fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<ChangedFile>> {
-        let mut files = Vec::new();
+    /// The whole output at once, as (path, status).
+    fn parse_name_status(output: &[u8]) -> anyhow::Result<Vec<(String, ChangeStatus)>> {
+        let mut files = ChangedFiles::default();
         let mut parser = NameStatusParser::default();
         parser.feed(output, &mut files)?;
         parser.finish(&mut files)?;
-        Ok(files)
+        Ok(listed(&files))
+    }
+
+    fn listed(files: &ChangedFiles) -> Vec<(String, ChangeStatus)> {
+        (0..files.len())
+            .map(|i| (files.path(i).to_owned(), files.status(i)))
+            .collect()
     }
 
     #[test]
     fn parses_statuses_paths_and_renames() {
         let output = b"M\0src/a.js\0A\0docs/a b.md\0D\0old\0R087\0from.txt\0to.txt\0T\0link\0";
         let files = parse_name_status(output).expect("valid");
-        assert_eq!(
-            files[0],
-            ChangedFile::new("src/a.js", ChangeStatus::Modified)
-        );
-        assert_eq!(
-            files[1],
-            ChangedFile::new("docs/a b.md", ChangeStatus::Added)
-        );
-        assert_eq!(files[2].status, ChangeStatus::Deleted);
-        assert_eq!(files[3].path, "to.txt");
-        assert_eq!(files[3].previous_path.as_deref(), Some("from.txt"));
-        assert_eq!(files[4].status, ChangeStatus::TypeChanged);
+        let expected = [
+            ("src/a.js", ChangeStatus::Modified),
+            ("docs/a b.md", ChangeStatus::Added),
+            ("old", ChangeStatus::Deleted),
+            ("to.txt", ChangeStatus::Renamed),
+            ("link", ChangeStatus::TypeChanged),
+        ];
+        assert_eq!(files, expected.map(|(p, s)| (p.to_owned(), s)));
     }
 
     #[test]
@@ -238,20 +266,20 @@ mod tests {
         let whole = parse_name_status(output).expect("valid");
         assert_eq!(whole.len(), 4);
         for size in 1..output.len() {
-            let mut files = Vec::new();
+            let mut files = ChangedFiles::default();
             let mut parser = NameStatusParser::default();
             for piece in output.chunks(size) {
                 parser.feed(piece, &mut files).expect("valid");
             }
             parser.finish(&mut files).expect("valid");
-            assert_eq!(files, whole, "pieces of {size} bytes");
+            assert_eq!(listed(&files), whole, "pieces of {size} bytes");
         }
     }
 
     #[test]
     fn log_output_with_a_leading_newline_parses() {
         let files = parse_name_status(b"\nM\0a\0").expect("valid");
-        assert_eq!(files, [ChangedFile::new("a", ChangeStatus::Modified)]);
+        assert_eq!(files, [("a".to_owned(), ChangeStatus::Modified)]);
     }
 
     #[test]
@@ -259,6 +287,13 @@ mod tests {
         assert!(parse_name_status(b"M\0").is_err());
         assert!(parse_name_status(b"Z\0a\0").is_err());
         assert!(parse_name_status(b"R100\0from\0").is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let files = parse_name_status(b"A\0caf\xe9.md\0M\0ok\0").expect("valid");
+        assert_eq!(files[0].0, "caf\u{fffd}.md");
+        assert_eq!(files[1].0, "ok");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 use action_kit::Console;
 use anyhow::{Context as _, bail};
 
-use crate::changes::{ChangeStatus, ChangedFile, FileSink, NameStatusParser};
+use crate::changes::{ChangeStatus, FileSink, NameStatusParser};
 use crate::source::is_sha;
 
 /// How renames are reported.
@@ -179,10 +179,7 @@ impl<'a> Git<'a> {
     pub fn all_files(&self, sink: &mut dyn FileSink) -> anyhow::Result<()> {
         let output = self.checked(&["ls-files", "-z"])?;
         for path in output.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-            sink.push(ChangedFile::new(
-                String::from_utf8_lossy(path),
-                ChangeStatus::Added,
-            ));
+            sink.push(&String::from_utf8_lossy(path), ChangeStatus::Added);
         }
         Ok(())
     }

@@ -255,8 +255,8 @@ fn changed_files(
                 fallback.as_deref(),
             ) {
                 (github::ApiFiles::Complete(files), _) => {
-                    for file in files {
-                        sink.push(file);
+                    for file in &files {
+                        sink.push(&file.path, file.status);
                     }
                 }
                 (github::ApiFiles::Truncated { listed }, Some(Plan::MergeBase { base, head })) => {

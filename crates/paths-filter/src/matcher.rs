@@ -17,7 +17,7 @@ use anyhow::Context as _;
 
 use crate::globs::{MatchCache, ShapedGlobs, ShapedGlobsBuilder, build_glob};
 
-use crate::changes::{ChangeStatus, ChangedFile, FileSink};
+use crate::changes::{ChangeStatus, ChangedFiles, FileSink};
 use crate::filters::Filter;
 
 /// How a filter combines its rules (the `predicate-quantifier` input).
@@ -155,7 +155,7 @@ impl Matcher {
     pub fn matching(&self) -> Matching<'_> {
         Matching {
             matcher: self,
-            files: Vec::new(),
+            files: ChangedFiles::default(),
             matches: self.empty_matches(),
             cache: MatchCache::default(),
             hits: Vec::new(),
@@ -187,7 +187,7 @@ impl Matcher {
 #[derive(Debug)]
 pub struct Matching<'m> {
     matcher: &'m Matcher,
-    files: Vec<ChangedFile>,
+    files: ChangedFiles,
     matches: Matches,
     cache: MatchCache,
     /// Scratch space of one file's matching, kept to spare allocations.
@@ -199,18 +199,18 @@ pub struct Matching<'m> {
 
 impl Matching<'_> {
     /// The files, in the order given, and the indices of those each filter matched.
-    pub fn finish(self) -> (Vec<ChangedFile>, Matches) {
+    pub fn finish(self) -> (ChangedFiles, Matches) {
         (self.files, self.matches)
     }
 
-    fn record(&mut self, file: &ChangedFile, index: usize) {
+    fn record(&mut self, path: &str, status: ChangeStatus, index: usize) {
         let matcher = self.matcher;
         matcher
             .set
-            .matches_into(&file.path, &mut self.cache, &mut self.hits);
+            .matches_into(path, &mut self.cache, &mut self.hits);
         for &h in &self.hits {
             for &(f, r) in &matcher.served_by_glob[h] {
-                if !self.done[f] && matcher.filters[f].1[r].allows(file.status) {
+                if !self.done[f] && matcher.filters[f].1[r].allows(status) {
                     self.done[f] = true;
                     self.touched.push(f);
                     self.matches[f].1.push(index);
@@ -227,7 +227,7 @@ impl Matching<'_> {
             self.hit[h] = true;
         }
         for &f in &matcher.evaluated {
-            if matcher.filter_matches(&matcher.filters[f].1, file.status, &self.hit) {
+            if matcher.filter_matches(&matcher.filters[f].1, status, &self.hit) {
                 self.matches[f].1.push(index);
             }
         }
@@ -238,9 +238,9 @@ impl Matching<'_> {
 }
 
 impl FileSink for Matching<'_> {
-    fn push(&mut self, file: ChangedFile) {
-        self.record(&file, self.files.len());
-        self.files.push(file);
+    fn push(&mut self, path: &str, status: ChangeStatus) {
+        self.record(path, status, self.files.len());
+        self.files.push(path, status);
     }
 
     fn clear(&mut self) {
@@ -291,23 +291,18 @@ mod tests {
         files: &[(&str, ChangeStatus)],
     ) -> Vec<(String, Vec<String>)> {
         let filters = parse_filters(yaml).expect("valid filters");
-        let files: Vec<ChangedFile> = files
-            .iter()
-            .map(|(p, s)| ChangedFile::new(*p, *s))
-            .collect();
         let matcher = Matcher::new(&filters, quantifier).expect("compiles");
         let mut matching = matcher.matching();
-        for file in &files {
-            matching.push(file.clone());
+        for (path, status) in files {
+            matching.push(path, *status);
         }
-        matching
-            .finish()
-            .1
+        let (files, matches) = matching.finish();
+        matches
             .into_iter()
             .map(|(name, idx)| {
                 (
                     name,
-                    idx.into_iter().map(|i| files[i].path.clone()).collect(),
+                    idx.into_iter().map(|i| files.path(i).to_owned()).collect(),
                 )
             })
             .collect()
@@ -392,10 +387,10 @@ mod tests {
         let filters = parse_filters("src: 'src/**'\nall: '**'\n").expect("valid");
         let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
         let mut matching = matcher.matching();
-        matching.push(ChangedFile::new("src/a", Modified));
+        matching.push("src/a", Modified);
         matching.clear();
-        matching.push(ChangedFile::new("docs/b", Added));
-        matching.push(ChangedFile::new("src/c", Added));
+        matching.push("docs/b", Added);
+        matching.push("src/c", Added);
         let (files, matches) = matching.finish();
         assert_eq!(files.len(), 2);
         assert_eq!(matches[0].1, [1]);

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use action_kit::{Runner, Table};
 
-use crate::changes::ChangedFile;
+use crate::changes::ChangedFiles;
 use crate::filters::Filter;
 use crate::format::{ListFormat, directories};
 use crate::matcher::Matches;
@@ -23,7 +23,7 @@ pub struct Report<'a> {
     /// The filters, in order.
     pub filters: &'a [Filter],
     /// Every changed file.
-    pub files: &'a [ChangedFile],
+    pub files: &'a ChangedFiles,
     /// What each filter matched.
     pub matches: &'a Matches,
     /// The `list-files` format.
@@ -45,20 +45,18 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
     };
     let mut changed = Vec::new();
     console.info("Results:");
+    // The lists are only gathered when they are output.
+    let lists = report.format != ListFormat::None;
     for (name, indices) in report.matches {
-        let paths: Vec<&str> = indices
-            .iter()
-            .map(|&i| report.files[i].path.as_str())
-            .collect();
-        let matched = !paths.is_empty();
+        let matched = !indices.is_empty();
         {
             let _group = console.group(&format!("Filter {name} = {matched}"));
             if matched {
                 // One write for the whole list.
                 let mut listing = String::from("Matching files:");
                 for &i in indices.iter().take(LOGGED_FILES) {
-                    let file = &report.files[i];
-                    for part in ["\n", &file.path, " [", file.status.as_str(), "]"] {
+                    let status = report.files.status(i).as_str();
+                    for part in ["\n", report.files.path(i), " [", status, "]"] {
                         listing.push_str(part);
                     }
                 }
@@ -74,9 +72,13 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
             changed.push(name.as_str());
         }
         set(name, if matched { "true" } else { "false" })?;
-        set(&format!("{name}_count"), &paths.len().to_string())?;
-        if let Some(list) = report.format.render(&paths) {
-            set(&format!("{name}_files"), &list)?;
+        set(&format!("{name}_count"), &indices.len().to_string())?;
+        if lists {
+            let paths: Vec<&str> = indices.iter().map(|&i| report.files.path(i)).collect();
+            set(
+                &format!("{name}_files"),
+                &report.format.render(&paths).unwrap_or_default(),
+            )?;
             let dirs_name = format!("{name}_dirs");
             if !names.contains(dirs_name.as_str()) {
                 let dirs = directories(&paths, report.dirs_depth);
@@ -92,11 +94,12 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
         console.info(&format!("Changes output set to {json}"));
         set("changes", &json)?;
     }
-    if !names.contains("all_changed_files") {
-        let all: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
-        if let Some(list) = report.format.render(&all) {
-            set("all_changed_files", &list)?;
-        }
+    if lists && !names.contains("all_changed_files") {
+        let all: Vec<&str> = report.files.paths().collect();
+        set(
+            "all_changed_files",
+            &report.format.render(&all).unwrap_or_default(),
+        )?;
     }
     let output_units: usize = outputs
         .iter()
@@ -118,7 +121,7 @@ fn summary(report: &Report<'_>) -> String {
         let first: Vec<String> = indices
             .iter()
             .take(SUMMARY_FILES)
-            .map(|&i| format!("`{}`", report.files[i].path))
+            .map(|&i| format!("`{}`", report.files.path(i)))
             .collect();
         let mut first = first.join(", ");
         if indices.len() > SUMMARY_FILES {
