@@ -219,7 +219,10 @@ impl NameStatusParser {
                 Expect::NewPath(status, String::from_utf8_lossy(token).into_owned())
             }
             Expect::Path(status) | Expect::NewPath(status, _) => {
-                sink.push(&String::from_utf8_lossy(token), status);
+                match std::str::from_utf8(token) {
+                    Ok(path) => sink.push(path, status),
+                    Err(_) => sink.push(&String::from_utf8_lossy(token), status),
+                }
                 Expect::Status
             }
         };
