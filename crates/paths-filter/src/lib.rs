@@ -215,16 +215,18 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         }
     }
     console.info(&format!("Changes: {}", decision.reason));
-    let mut matching = settings.matcher.matching();
+    let mut matching = settings.matcher.matching(report::keep(settings.format));
     let decision = changed_files(runner, &settings, &git, decision, &mut matching)?;
-    let (files, matches) = matching.finish();
-    console.info(&format!("Detected {}", report::changed_files(files.len())));
+    let matched = matching.finish();
+    console.info(&format!(
+        "Detected {}",
+        report::changed_files(matched.total)
+    ));
     report::write(
         runner,
         &report::Report {
             filters: &settings.filters,
-            files: &files,
-            matches: &matches,
+            matched: &matched,
             format: settings.format,
             dirs_depth: settings.dirs_depth,
             reason: &decision.reason,

@@ -72,8 +72,37 @@ pub struct Matcher {
     evaluated: Vec<usize>,
 }
 
-/// Which files each filter matched, as indices into the file list, in filter order.
-pub type Matches = Vec<(String, Vec<usize>)>;
+/// Which matched files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every changed file, and every file each filter matched.
+    All,
+    /// Each filter's first files (this many); the others are counted, and a file no filter
+    /// keeps is not kept at all.
+    First(usize),
+}
+
+/// What one filter matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterMatches {
+    /// The filter's name.
+    pub name: String,
+    /// How many files it matched.
+    pub count: usize,
+    /// The kept files it matched (indices into [`Matched::files`]), in order.
+    pub files: Vec<usize>,
+}
+
+/// What the filters matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// How many changed files there were.
+    pub total: usize,
+    /// The kept changed files, in order.
+    pub files: ChangedFiles,
+    /// Each filter's matches, in filter order.
+    pub filters: Vec<FilterMatches>,
+}
 
 impl Matcher {
     /// Compiles every pattern once.
@@ -152,11 +181,15 @@ impl Matcher {
     }
 
     /// An empty result, to give files to.
-    pub fn matching(&self) -> Matching<'_> {
+    pub fn matching(&self, keep: Keep) -> Matching<'_> {
         Matching {
             matcher: self,
-            files: ChangedFiles::default(),
-            matches: self.empty_matches(),
+            keep,
+            matched: Matched {
+                total: 0,
+                files: ChangedFiles::default(),
+                filters: self.empty_matches(),
+            },
             cache: MatchCache::default(),
             hits: Vec::new(),
             hit: vec![false; self.set.len()],
@@ -165,10 +198,14 @@ impl Matcher {
         }
     }
 
-    fn empty_matches(&self) -> Matches {
+    fn empty_matches(&self) -> Vec<FilterMatches> {
         self.filters
             .iter()
-            .map(|(name, _)| (name.clone(), Vec::new()))
+            .map(|(name, _)| FilterMatches {
+                name: name.clone(),
+                count: 0,
+                files: Vec::new(),
+            })
             .collect()
     }
 
@@ -187,8 +224,8 @@ impl Matcher {
 #[derive(Debug)]
 pub struct Matching<'m> {
     matcher: &'m Matcher,
-    files: ChangedFiles,
-    matches: Matches,
+    keep: Keep,
+    matched: Matched,
     cache: MatchCache,
     /// Scratch space of one file's matching, kept to spare allocations.
     hits: Vec<usize>,
@@ -198,12 +235,13 @@ pub struct Matching<'m> {
 }
 
 impl Matching<'_> {
-    /// The files, in the order given, and the indices of those each filter matched.
-    pub fn finish(self) -> (ChangedFiles, Matches) {
-        (self.files, self.matches)
+    /// What the filters matched.
+    pub fn finish(self) -> Matched {
+        self.matched
     }
 
-    fn record(&mut self, path: &str, status: ChangeStatus, index: usize) {
+    /// The filters `path` matches, into `touched`.
+    fn filters_matching(&mut self, path: &str, status: ChangeStatus) {
         let matcher = self.matcher;
         matcher
             .set
@@ -213,11 +251,10 @@ impl Matching<'_> {
                 if !self.done[f] && matcher.filters[f].1[r].allows(status) {
                     self.done[f] = true;
                     self.touched.push(f);
-                    self.matches[f].1.push(index);
                 }
             }
         }
-        for f in self.touched.drain(..) {
+        for &f in &self.touched {
             self.done[f] = false;
         }
         if matcher.evaluated.is_empty() {
@@ -228,7 +265,7 @@ impl Matching<'_> {
         }
         for &f in &matcher.evaluated {
             if matcher.filter_matches(&matcher.filters[f].1, status, &self.hit) {
-                self.matches[f].1.push(index);
+                self.touched.push(f);
             }
         }
         for &h in &self.hits {
@@ -239,14 +276,34 @@ impl Matching<'_> {
 
 impl FileSink for Matching<'_> {
     fn push(&mut self, path: &str, status: ChangeStatus) {
-        self.record(path, status, self.files.len());
-        self.files.push(path, status);
+        self.filters_matching(path, status);
+        let matched = &mut self.matched;
+        matched.total += 1;
+        // The index the file gets if it is kept.
+        let index = matched.files.len();
+        let mut kept = self.keep == Keep::All;
+        for f in self.touched.drain(..) {
+            let filter = &mut matched.filters[f];
+            filter.count += 1;
+            if let Keep::First(first) = self.keep
+                && filter.files.len() >= first
+            {
+                continue;
+            }
+            filter.files.push(index);
+            kept = true;
+        }
+        if kept {
+            matched.files.push(path, status);
+        }
     }
 
     fn clear(&mut self) {
-        self.files.clear();
-        for (_, indices) in &mut self.matches {
-            indices.clear();
+        self.matched.total = 0;
+        self.matched.files.clear();
+        for filter in &mut self.matched.filters {
+            filter.count = 0;
+            filter.files.clear();
         }
     }
 }
@@ -292,17 +349,20 @@ mod tests {
     ) -> Vec<(String, Vec<String>)> {
         let filters = parse_filters(yaml).expect("valid filters");
         let matcher = Matcher::new(&filters, quantifier).expect("compiles");
-        let mut matching = matcher.matching();
+        let mut matching = matcher.matching(Keep::All);
         for (path, status) in files {
             matching.push(path, *status);
         }
-        let (files, matches) = matching.finish();
-        matches
+        let matched = matching.finish();
+        matched
+            .filters
             .into_iter()
-            .map(|(name, idx)| {
+            .map(|filter| {
+                assert_eq!(filter.count, filter.files.len());
+                let paths = filter.files.into_iter();
                 (
-                    name,
-                    idx.into_iter().map(|i| files.path(i).to_owned()).collect(),
+                    filter.name,
+                    paths.map(|i| matched.files.path(i).to_owned()).collect(),
                 )
             })
             .collect()
@@ -386,15 +446,40 @@ mod tests {
     fn cleared_matching_starts_again() {
         let filters = parse_filters("src: 'src/**'\nall: '**'\n").expect("valid");
         let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
-        let mut matching = matcher.matching();
+        let mut matching = matcher.matching(Keep::All);
         matching.push("src/a", Modified);
         matching.clear();
         matching.push("docs/b", Added);
         matching.push("src/c", Added);
-        let (files, matches) = matching.finish();
-        assert_eq!(files.len(), 2);
-        assert_eq!(matches[0].1, [1]);
-        assert_eq!(matches[1].1, [0, 1]);
+        let matched = matching.finish();
+        assert_eq!(matched.total, 2);
+        assert_eq!(matched.files.len(), 2);
+        assert_eq!(matched.filters[0].files, [1]);
+        assert_eq!(matched.filters[1].files, [0, 1]);
+    }
+
+    #[test]
+    fn only_each_filters_first_files_are_kept_and_all_are_counted() {
+        let filters = parse_filters("src: 'src/**'\ndocs: 'docs/**'\n").expect("valid");
+        let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
+        let mut matching = matcher.matching(Keep::First(2));
+        for path in [
+            "src/1", "other", "src/2", "docs/1", "src/3", "src/4", "docs/2",
+        ] {
+            matching.push(path, Modified);
+        }
+        let matched = matching.finish();
+        assert_eq!(matched.total, 7);
+        let kept: Vec<&str> = matched.files.paths().collect();
+        assert_eq!(kept, ["src/1", "src/2", "docs/1", "docs/2"]);
+        assert_eq!(
+            (matched.filters[0].count, &matched.filters[0].files[..]),
+            (4, &[0, 1][..])
+        );
+        assert_eq!(
+            (matched.filters[1].count, &matched.filters[1].files[..]),
+            (2, &[2, 3][..])
+        );
     }
 
     #[test]
