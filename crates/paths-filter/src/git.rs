@@ -1,13 +1,17 @@
 //! The git side of change detection: the commands dorny runs, carried out with the `git`
 //! program in the repository, fetching from `origin` only as much history as needed.
+//!
+//! The list of changes is read while git writes it, and each file goes to a [`FileSink`] at
+//! once, so matching a large change set overlaps with git's own work.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 use action_kit::Console;
 use anyhow::{Context as _, bail};
 
-use crate::changes::{ChangeStatus, ChangedFile, parse_name_status};
+use crate::changes::{ChangeStatus, FileSink, NameStatusParser};
 use crate::source::is_sha;
 
 /// How renames are reported.
@@ -46,31 +50,81 @@ impl<'a> Git<'a> {
         }
     }
 
-    /// Runs git; the repository is trusted explicitly, since inside a Docker action it belongs to
-    /// another user than the container's and git would refuse it ("dubious ownership").
-    fn run(&self, args: &[&str]) -> anyhow::Result<Output> {
+    /// A git command; the repository is trusted explicitly, since inside a Docker action it
+    /// belongs to another user than the container's and git would refuse it ("dubious ownership").
+    fn command(&self, args: &[&str]) -> Command {
         self.console.debug(&format!("git {}", args.join(" ")));
-        Command::new("git")
+        let mut command = Command::new("git");
+        command
             .arg("-c")
             .arg(format!("safe.directory={}", self.dir.display()))
             .args(args)
-            .current_dir(&self.dir)
+            .current_dir(&self.dir);
+        command
+    }
+
+    /// Runs git.
+    fn run(&self, args: &[&str]) -> anyhow::Result<Output> {
+        self.command(args)
             .output()
-            .with_context(|| format!("cannot run git {} (is git installed?)", args.join(" ")))
+            .with_context(|| cannot_run(args))
     }
 
     /// Runs git and fails with its message unless it succeeds.
     fn checked(&self, args: &[&str]) -> anyhow::Result<Vec<u8>> {
         let output = self.run(args)?;
-        if !output.status.success() {
-            bail!(
-                "The process 'git {}' failed with exit code {}: {}",
-                args.join(" "),
-                output.status.code().unwrap_or(-1),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
+        ensure_success(args, output.status, &output.stderr)?;
         Ok(output.stdout)
+    }
+
+    /// Runs a git command that lists changes with `--name-status -z`, giving each file to `sink`
+    /// as soon as git has written it. Returns how git ended and what it said on stderr.
+    fn stream(
+        &self,
+        args: &[&str],
+        sink: &mut dyn FileSink,
+    ) -> anyhow::Result<(ExitStatus, Vec<u8>)> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| cannot_run(args))?;
+        // stderr is drained beside stdout, so that git never waits on a full stderr pipe.
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut text = Vec::new();
+                let _ = pipe.read_to_end(&mut text);
+                text
+            })
+        });
+        let mut parser = NameStatusParser::default();
+        let read = child
+            .stdout
+            .take()
+            .context("git's output is not piped")
+            .and_then(|stdout| feed(stdout, &mut parser, sink));
+        if let Err(error) = read {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(error);
+        }
+        let status = child.wait().with_context(|| cannot_run(args))?;
+        let stderr = stderr
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default();
+        // A git that failed may have stopped in the middle of a file: its own error tells more.
+        if status.success() {
+            parser.finish(sink)?;
+        }
+        Ok((status, stderr))
+    }
+
+    /// [`Self::stream`], failing with git's message unless it succeeds.
+    fn name_status(&self, args: &[&str], sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        let (status, stderr) = self.stream(args, sink)?;
+        ensure_success(args, status, &stderr)
     }
 
     fn succeeds(&self, args: &[&str]) -> anyhow::Result<bool> {
@@ -98,37 +152,36 @@ impl<'a> Git<'a> {
     }
 
     /// Uncommitted changes, staged or not.
-    pub fn uncommitted(&self) -> anyhow::Result<Vec<ChangedFile>> {
-        parse_name_status(&self.checked(&[
-            "diff",
-            self.renames.flag(),
-            "--name-status",
-            "-z",
-            "HEAD",
-        ])?)
+    pub fn uncommitted(&self, sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        self.name_status(
+            &["diff", self.renames.flag(), "--name-status", "-z", "HEAD"],
+            sink,
+        )
     }
 
     /// The changes of the last commit.
-    pub fn last_commit(&self) -> anyhow::Result<Vec<ChangedFile>> {
-        parse_name_status(&self.checked(&[
-            "log",
-            "--format=",
-            self.renames.flag(),
-            "--name-status",
-            "-z",
-            "-n",
-            "1",
-        ])?)
+    pub fn last_commit(&self, sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        self.name_status(
+            &[
+                "log",
+                "--format=",
+                self.renames.flag(),
+                "--name-status",
+                "-z",
+                "-n",
+                "1",
+            ],
+            sink,
+        )
     }
 
     /// Every tracked file, as added.
-    pub fn all_files(&self) -> anyhow::Result<Vec<ChangedFile>> {
+    pub fn all_files(&self, sink: &mut dyn FileSink) -> anyhow::Result<()> {
         let output = self.checked(&["ls-files", "-z"])?;
-        Ok(output
-            .split(|b| *b == 0)
-            .filter(|p| !p.is_empty())
-            .map(|p| ChangedFile::new(String::from_utf8_lossy(p), ChangeStatus::Added))
-            .collect())
+        for path in output.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            sink.push(&String::from_utf8_lossy(path), ChangeStatus::Added);
+        }
+        Ok(())
     }
 
     /// `git diff base..head`, fetching either from `origin` when it is not here.
@@ -136,27 +189,25 @@ impl<'a> Git<'a> {
     /// The common case costs two git processes: one `show-ref` for both names (none when both
     /// are SHAs) and the diff; only when that diff fails are the refs checked and fetched one by
     /// one, as dorny does.
-    pub fn diff(&self, base: &str, head: &str) -> anyhow::Result<Vec<ChangedFile>> {
+    pub fn diff(&self, base: &str, head: &str, sink: &mut dyn FileSink) -> anyhow::Result<()> {
         if let [Some(base_ref), Some(head_ref)] = self.resolve_locally([base, head])? {
             let range = format!("{base_ref}..{head_ref}");
-            let output = self.run(&["diff", self.renames.flag(), "--name-status", "-z", &range])?;
-            if output.status.success() {
-                return parse_name_status(&output.stdout);
+            let args = ["diff", self.renames.flag(), "--name-status", "-z", &range];
+            if self.stream(&args, sink)?.0.success() {
+                return Ok(());
             }
+            sink.clear();
         }
         let base_ref = self.ensure_available(base)?;
         let head_ref = self.ensure_available(head)?;
-        self.diff_range(&format!("{base_ref}..{head_ref}"))
+        self.diff_range(&format!("{base_ref}..{head_ref}"), sink)
     }
 
-    fn diff_range(&self, range: &str) -> anyhow::Result<Vec<ChangedFile>> {
-        parse_name_status(&self.checked(&[
-            "diff",
-            self.renames.flag(),
-            "--name-status",
-            "-z",
-            range,
-        ])?)
+    fn diff_range(&self, range: &str, sink: &mut dyn FileSink) -> anyhow::Result<()> {
+        self.name_status(
+            &["diff", self.renames.flag(), "--name-status", "-z", range],
+            sink,
+        )
     }
 
     /// `git diff base...head`: the changes since the merge base, deepening a shallow history
@@ -166,7 +217,8 @@ impl<'a> Git<'a> {
         base: &str,
         head: &str,
         initial_depth: u64,
-    ) -> anyhow::Result<Vec<ChangedFile>> {
+        sink: &mut dyn FileSink,
+    ) -> anyhow::Result<()> {
         let mut base_ref = self.local_ref(base)?;
         let mut head_ref = self.local_ref(head)?;
         let mut no_merge_base = false;
@@ -214,7 +266,7 @@ impl<'a> Git<'a> {
         } else {
             format!("{base_ref}...{head_ref}")
         };
-        self.diff_range(&range)
+        self.diff_range(&range, sink)
     }
 
     fn fetch(&self, args: &[&str]) -> anyhow::Result<()> {
@@ -282,6 +334,40 @@ impl<'a> Git<'a> {
         self.local_ref(name)?.with_context(|| {
             format!("Could not determine what is {name} - fetch works but it's not a branch, tag or commit SHA")
         })
+    }
+}
+
+fn cannot_run(args: &[&str]) -> String {
+    format!("cannot run git {} (is git installed?)", args.join(" "))
+}
+
+/// Fails with git's message unless it succeeded.
+fn ensure_success(args: &[&str], status: ExitStatus, stderr: &[u8]) -> anyhow::Result<()> {
+    if !status.success() {
+        bail!(
+            "The process 'git {}' failed with exit code {}: {}",
+            args.join(" "),
+            status.code().unwrap_or(-1),
+            String::from_utf8_lossy(stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// Feeds git's output to `parser` while it is being written, until git closes it.
+fn feed(
+    mut stdout: impl std::io::Read,
+    parser: &mut NameStatusParser,
+    sink: &mut dyn FileSink,
+) -> anyhow::Result<()> {
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        match stdout.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(read) => parser.feed(&buffer[..read], sink)?,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error).context("cannot read git's output"),
+        }
     }
 }
 

@@ -3,17 +3,24 @@
 //! A monorepo's changed files cluster in directories, and most filter patterns look at only part
 //! of a path. Each glob is sorted by what its match depends on:
 //! - `dir/**`-shaped (`backend/**`, `services/s0[0-4]/**`): the first segments of the path's
-//!   directory only; answered once per distinct directory and cached;
+//!   directory only;
+//! - `dir/name`-shaped without `**` (`docker/*.Dockerfile`, `services/*/src/m3*/*.py`): the
+//!   whole directory, then the file name;
 //! - `**/name`-shaped (`**/*.py`): the file name only;
 //! - without any `/` (`*`, `Makefile`): root-level files only;
 //! - everything else: the whole path.
 //!
-//! Each group is one `GlobSet`; the answers are the same as matching every glob against the
-//! whole path (tested against that below).
+//! What depends on the directory is answered once per distinct directory and cached (git lists
+//! a directory's files one after the other, so the last answer is tried first); names are
+//! matched by a [`NameSet`], mostly without regexes. The answers are the same as matching every
+//! glob against the whole path (tested against that below). With `literal_separator`, no `*`,
+//! `?` or class matches a `/`, so a glob's segments match the path's segments one for one.
 
 use std::collections::HashMap;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::segment::{NameSet, NameSetBuilder, SegmentGlob};
 
 /// Builds a glob with dorny's semantics (`*` stays within a segment).
 pub fn build_glob(glob: &str) -> Result<Glob, globset::Error> {
@@ -28,6 +35,8 @@ pub fn build_glob(glob: &str) -> Result<Glob, globset::Error> {
 enum Shape {
     /// `prefix/**`, with the prefix's number of segments.
     Directory { prefix: String, segments: usize },
+    /// `directory/name`, neither with `**`.
+    InDirectory { directory: String, name: String },
     /// `**/name`.
     FileName(String),
     /// No `/`: only root-level paths can match.
@@ -59,6 +68,16 @@ fn shape(glob: &str) -> Shape {
         && !name.contains("**")
     {
         return Shape::FileName(name.to_owned());
+    }
+    if !glob.contains("**")
+        && let Some((directory, name)) = glob.rsplit_once('/')
+        && !directory.is_empty()
+        && !name.is_empty()
+    {
+        return Shape::InDirectory {
+            directory: directory.to_owned(),
+            name: name.to_owned(),
+        };
     }
     Shape::Whole
 }
@@ -104,7 +123,11 @@ impl GroupBuilder {
 #[derive(Debug)]
 pub struct ShapedGlobs {
     directory: Group,
-    file_name: Group,
+    /// The directory parts of `dir/name` globs; `ids` index `in_directory_names`.
+    in_directory: Group,
+    /// The name parts of `dir/name` globs, with the caller's index.
+    in_directory_names: Vec<(SegmentGlob, usize)>,
+    file_name: NameSet,
     root: Group,
     whole: Group,
     len: usize,
@@ -114,7 +137,9 @@ pub struct ShapedGlobs {
 #[derive(Debug, Default)]
 pub struct ShapedGlobsBuilder {
     directory: GroupBuilder,
-    file_name: GroupBuilder,
+    in_directory: GroupBuilder,
+    in_directory_names: Vec<(SegmentGlob, usize)>,
+    file_name: NameSetBuilder,
     root: GroupBuilder,
     whole: GroupBuilder,
     len: usize,
@@ -126,7 +151,12 @@ impl ShapedGlobsBuilder {
         let id = self.len;
         match shape(glob) {
             Shape::Directory { prefix, segments } => self.directory.add(&prefix, id, segments)?,
-            Shape::FileName(name) => self.file_name.add(&name, id, 0)?,
+            Shape::InDirectory { directory, name } => {
+                let index = self.in_directory_names.len();
+                self.in_directory_names.push((SegmentGlob::new(&name)?, id));
+                self.in_directory.add(&directory, index, 0)?;
+            }
+            Shape::FileName(name) => self.file_name.add(&name, id)?,
             Shape::Root => self.root.add(glob, id, 0)?,
             Shape::Whole => self.whole.add(glob, id, 0)?,
         }
@@ -138,6 +168,8 @@ impl ShapedGlobsBuilder {
     pub fn build(self) -> Result<ShapedGlobs, globset::Error> {
         Ok(ShapedGlobs {
             directory: self.directory.build()?,
+            in_directory: self.in_directory.build()?,
+            in_directory_names: self.in_directory_names,
             file_name: self.file_name.build()?,
             root: self.root.build()?,
             whole: self.whole.build()?,
@@ -146,11 +178,56 @@ impl ShapedGlobsBuilder {
     }
 }
 
-/// The per-thread state of matching: the directory answers seen so far.
+/// What a directory decides for the files in it.
 #[derive(Debug, Default)]
-pub struct MatchCache<'p> {
-    directories: HashMap<&'p str, Vec<usize>>,
+struct DirectoryAnswer {
+    /// The `dir/**` globs that match.
+    globs: Vec<usize>,
+    /// The `dir/name` globs whose directory part matches (indices of `in_directory_names`).
+    in_directory: Vec<usize>,
+}
+
+/// The state of matching: the directory answers seen so far.
+#[derive(Debug, Default)]
+pub struct MatchCache {
+    answers: Vec<DirectoryAnswer>,
+    index: HashMap<String, usize>,
+    /// The directory of the previous path and its answer.
+    last: Option<(String, usize)>,
     scratch: Vec<usize>,
+}
+
+impl MatchCache {
+    /// The index of `directory`'s answer, computing it the first time.
+    fn answer(
+        &mut self,
+        directory: &str,
+        compute: impl FnOnce(&str, &mut Vec<usize>) -> DirectoryAnswer,
+    ) -> usize {
+        if let Some((last, answer)) = &self.last
+            && last == directory
+        {
+            return *answer;
+        }
+        let answer = match self.index.get(directory) {
+            Some(&answer) => answer,
+            None => {
+                let answer = self.answers.len();
+                self.answers.push(compute(directory, &mut self.scratch));
+                self.index.insert(directory.to_owned(), answer);
+                answer
+            }
+        };
+        match &mut self.last {
+            Some((last, last_answer)) => {
+                last.clear();
+                last.push_str(directory);
+                *last_answer = answer;
+            }
+            None => self.last = Some((directory.to_owned(), answer)),
+        }
+        answer
+    }
 }
 
 impl ShapedGlobs {
@@ -165,60 +242,74 @@ impl ShapedGlobs {
     }
 
     /// The indices of the globs `path` matches, into `hits` (cleared first).
-    pub fn matches_into<'p>(
-        &self,
-        path: &'p str,
-        cache: &mut MatchCache<'p>,
-        hits: &mut Vec<usize>,
-    ) {
+    pub fn matches_into(&self, path: &str, cache: &mut MatchCache, hits: &mut Vec<usize>) {
         hits.clear();
         let (directory, name) = match path.rsplit_once('/') {
             Some((directory, name)) => (Some(directory), name),
             None => (None, path),
         };
-        if let Some(directory) = directory.filter(|_| !self.directory.ids.is_empty()) {
-            let scratch = &mut cache.scratch;
-            let found = cache
-                .directories
-                .entry(directory)
-                .or_insert_with(|| Self::directory_hits(&self.directory, directory, scratch));
-            hits.extend_from_slice(found);
-        }
-        let mut add = |group: &Group, text: &str, scratch: &mut Vec<usize>| {
-            if group.ids.is_empty() {
-                return;
+        match directory {
+            Some(directory)
+                if !self.directory.ids.is_empty() || !self.in_directory.ids.is_empty() =>
+            {
+                let answer = cache.answer(directory, |directory, scratch| {
+                    self.directory_answer(directory, scratch)
+                });
+                let answer = &cache.answers[answer];
+                hits.extend_from_slice(&answer.globs);
+                for &index in &answer.in_directory {
+                    let (glob, id) = &self.in_directory_names[index];
+                    if glob.is_match(name) {
+                        hits.push(*id);
+                    }
+                }
             }
-            group.set.matches_into(text, scratch);
-            hits.extend(scratch.iter().map(|&i| group.ids[i].0));
-        };
-        add(&self.file_name, name, &mut cache.scratch);
-        if directory.is_none() {
-            add(&self.root, path, &mut cache.scratch);
+            Some(_) => {}
+            None => add(&self.root, path, &mut cache.scratch, hits),
         }
-        add(&self.whole, path, &mut cache.scratch);
+        self.file_name.matches_into(name, &mut cache.scratch, hits);
+        add(&self.whole, path, &mut cache.scratch, hits);
     }
 
     /// The directory-shaped globs that match files in `directory`: a glob whose prefix has `k`
-    /// segments matches when the directory's first `k` segments match it.
-    fn directory_hits(group: &Group, directory: &str, scratch: &mut Vec<usize>) -> Vec<usize> {
-        let mut found = Vec::new();
-        let ends = directory
-            .match_indices('/')
-            .map(|(i, _)| i)
-            .chain(std::iter::once(directory.len()));
-        for (index, end) in ends.enumerate() {
-            let segments = index + 1;
-            group.set.matches_into(&directory[..end], scratch);
-            found.extend(
-                scratch
-                    .iter()
-                    .map(|&i| group.ids[i])
-                    .filter(|&(_, k)| k == segments)
-                    .map(|(id, _)| id),
-            );
+    /// segments matches when the directory's first `k` segments match it. And the `dir/name`
+    /// globs whose directory part matches `directory` whole.
+    fn directory_answer(&self, directory: &str, scratch: &mut Vec<usize>) -> DirectoryAnswer {
+        let mut answer = DirectoryAnswer::default();
+        if !self.directory.ids.is_empty() {
+            let ends = directory
+                .match_indices('/')
+                .map(|(i, _)| i)
+                .chain(std::iter::once(directory.len()));
+            for (index, end) in ends.enumerate() {
+                let segments = index + 1;
+                self.directory.set.matches_into(&directory[..end], scratch);
+                answer.globs.extend(
+                    scratch
+                        .iter()
+                        .map(|&i| self.directory.ids[i])
+                        .filter(|&(_, k)| k == segments)
+                        .map(|(id, _)| id),
+                );
+            }
         }
-        found
+        if !self.in_directory.ids.is_empty() {
+            self.in_directory.set.matches_into(directory, scratch);
+            answer
+                .in_directory
+                .extend(scratch.iter().map(|&i| self.in_directory.ids[i].0));
+        }
+        answer
     }
+}
+
+/// Appends the globs of `group` that `text` matches.
+fn add(group: &Group, text: &str, scratch: &mut Vec<usize>, hits: &mut Vec<usize>) {
+    if group.ids.is_empty() {
+        return;
+    }
+    group.set.matches_into(text, scratch);
+    hits.extend(scratch.iter().map(|&i| group.ids[i].0));
 }
 
 #[cfg(test)]
@@ -239,6 +330,14 @@ mod tests {
         assert_eq!(shape("a/**/b/**"), Shape::Whole);
         assert_eq!(shape("{a,b/c}/**"), Shape::Whole);
         assert_eq!(shape("**/x/*.py"), Shape::Whole);
+        assert_eq!(
+            shape("services/*/src/m3*/*.py"),
+            Shape::InDirectory {
+                directory: "services/*/src/m3*".into(),
+                name: "*.py".into()
+            }
+        );
+        assert_eq!(shape("/x"), Shape::Whole);
     }
 
     /// The shaped answer equals matching each glob against the whole path.
@@ -261,6 +360,11 @@ mod tests {
             "x?/**",
             "**/Dockerfile",
             "lib/v[0-9]/*.js",
+            "docker/s0?.Dockerfile",
+            "docker/*",
+            "*/*.md",
+            "**/test_*.py",
+            "**/[!.]*",
         ];
         let paths = [
             "backend/app.py",
@@ -280,6 +384,12 @@ mod tests {
             "deep/Dockerfile",
             "Dockerfile",
             "lib/v1/index.js",
+            "docker/s01.Dockerfile",
+            "docker/sub/s01.Dockerfile",
+            "docs/x.md",
+            "services/s03/src/m31/test_f.py",
+            "lib/v1/index.js",
+            "backend/app.py",
         ];
         let mut builder = ShapedGlobsBuilder::default();
         let mut reference = Vec::new();

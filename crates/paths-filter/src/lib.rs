@@ -18,6 +18,7 @@ pub mod globs;
 pub mod matcher;
 pub mod pattern;
 pub mod report;
+pub mod segment;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 use action_kit::{ActionSpec, InputSpec, OutputSpec, Runner};
 use anyhow::{Context as _, bail};
 
-use crate::changes::ChangedFile;
+use crate::changes::FileSink;
 use crate::format::ListFormat;
 use crate::git::{Git, Renames};
 use crate::matcher::{Matcher, Quantifier};
@@ -104,9 +105,10 @@ pub static SPEC: ActionSpec = ActionSpec {
     dynamic_outputs: true,
 };
 
-/// The action's entry point.
+/// The action's entry point. It runs synchronously: only the pull-request API needs an async
+/// runtime, and gets one of its own (a run through git spares starting one).
 pub fn main(args: Vec<String>) -> ExitCode {
-    action_kit::run_async(&SPEC, args, run)
+    action_kit::run(&SPEC, args, run)
 }
 
 /// Everything read from the inputs, checked before any git or API work.
@@ -195,7 +197,7 @@ fn read_filter_file(dir: &Path, path: &str) -> anyhow::Result<String> {
 }
 
 /// Runs the action.
-pub async fn run(runner: &Runner) -> anyhow::Result<()> {
+pub fn run(runner: &Runner) -> anyhow::Result<()> {
     let settings = settings(runner)?;
     let console = runner.console();
     let git = Git::new(&settings.dir, settings.renames, console);
@@ -213,15 +215,18 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
         }
     }
     console.info(&format!("Changes: {}", decision.reason));
-    let (files, decision) = changed_files(runner, &settings, &git, decision).await?;
-    console.info(&format!("Detected {}", report::changed_files(files.len())));
-    let matches = settings.matcher.match_files(&files);
+    let mut matching = settings.matcher.matching(report::keep(settings.format));
+    let decision = changed_files(runner, &settings, &git, decision, &mut matching)?;
+    let matched = matching.finish();
+    console.info(&format!(
+        "Detected {}",
+        report::changed_files(matched.total)
+    ));
     report::write(
         runner,
         &report::Report {
             filters: &settings.filters,
-            files: &files,
-            matches: &matches,
+            matched: &matched,
             format: settings.format,
             dirs_depth: settings.dirs_depth,
             reason: &decision.reason,
@@ -229,63 +234,85 @@ pub async fn run(runner: &Runner) -> anyhow::Result<()> {
     )
 }
 
-/// Carries out the plan; a pull request past the API's limit falls back to git.
-async fn changed_files(
+/// Carries out the plan, giving the changed files to `sink`; a pull request past the API's limit
+/// falls back to git.
+fn changed_files(
     runner: &Runner,
     settings: &Settings,
     git: &Git<'_>,
     decision: Decision,
-) -> anyhow::Result<(Vec<ChangedFile>, Decision)> {
+    sink: &mut dyn FileSink,
+) -> anyhow::Result<Decision> {
     let depth = settings.initial_depth;
-    let files = match &decision.plan {
-        Plan::Uncommitted => git.uncommitted()?,
-        Plan::LastCommit => git.last_commit()?,
-        Plan::AllFiles => git.all_files()?,
-        Plan::Nothing => Vec::new(),
-        Plan::Diff { base, head } => git.diff(base, head)?,
-        Plan::MergeBase { base, head } => git.since_merge_base(base, head, depth)?,
+    match &decision.plan {
+        Plan::Uncommitted => git.uncommitted(sink)?,
+        Plan::LastCommit => git.last_commit(sink)?,
+        Plan::AllFiles => git.all_files(sink)?,
+        Plan::Nothing => {}
+        Plan::Diff { base, head } => git.diff(base, head, sink)?,
+        Plan::MergeBase { base, head } => git.since_merge_base(base, head, depth, sink)?,
         Plan::PullRequestApi { number, fallback } => {
-            let Some(token) = settings.token.clone() else {
-                bail!("internal error: the pull-request API needs a token");
-            };
-            runner.console().add_mask(&token);
-            let client = action_github::client_for(&runner.github().api_url, token)?;
-            let repository =
-                runner.github().repository.clone().context(
-                    "GITHUB_REPOSITORY is not set: cannot list the pull request's files",
-                )?;
-            let listed = {
-                let _group = runner.console().group(&format!(
-                    "Fetching list of changed files for PR#{number} from GitHub API"
-                ));
-                github::pull_request_files(
-                    &client,
-                    &repository,
-                    *number,
-                    settings.renames,
-                    runner.console(),
-                )
-                .await?
-            };
-            match (listed, fallback.as_deref()) {
-                (github::ApiFiles::Complete(files), _) => files,
+            match (
+                pull_request_files(runner, settings, *number)?,
+                fallback.as_deref(),
+            ) {
+                (github::ApiFiles::Complete(files), _) => {
+                    for file in &files {
+                        sink.push(&file.path, file.status);
+                    }
+                }
                 (github::ApiFiles::Truncated { listed }, Some(Plan::MergeBase { base, head })) => {
                     runner.console().warning(&format!(
                         "The GitHub API lists at most {} files of a pull request and returned {listed}: \
                          the changes are computed with git instead ({base}...{head})",
                         github::API_FILE_LIMIT
                     ));
-                    let files = git.since_merge_base(base, head, depth)?;
+                    git.since_merge_base(base, head, depth, sink)?;
                     let reason = format!(
                         "pull request #{number} has {listed}+ files, past the API's limit: compared with git, {head} since its merge base with {base}"
                     );
-                    return Ok((files, Decision { reason, ..decision }));
+                    return Ok(Decision { reason, ..decision });
                 }
                 (github::ApiFiles::Truncated { listed }, _) => bail!(
                     "The GitHub API returned {listed} files for PR#{number}, its limit, and the event payload has no base/head SHA to fall back to git"
                 ),
             }
         }
+    }
+    Ok(decision)
+}
+
+/// The pull request's files from the API, on a runtime started for it.
+fn pull_request_files(
+    runner: &Runner,
+    settings: &Settings,
+    number: u64,
+) -> anyhow::Result<github::ApiFiles> {
+    let Some(token) = settings.token.clone() else {
+        bail!("internal error: the pull-request API needs a token");
     };
-    Ok((files, decision))
+    runner.console().add_mask(&token);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime for the GitHub API")?;
+    runtime.block_on(async {
+        let client = action_github::client_for(&runner.github().api_url, token)?;
+        let repository = runner
+            .github()
+            .repository
+            .clone()
+            .context("GITHUB_REPOSITORY is not set: cannot list the pull request's files")?;
+        let _group = runner.console().group(&format!(
+            "Fetching list of changed files for PR#{number} from GitHub API"
+        ));
+        github::pull_request_files(
+            &client,
+            &repository,
+            number,
+            settings.renames,
+            runner.console(),
+        )
+        .await
+    })
 }

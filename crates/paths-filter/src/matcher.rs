@@ -4,6 +4,9 @@
 //! [`crate::globs`]); each path is then matched against the whole set in one pass, and each
 //! filter's rules read the answer. No pattern is compiled per file, and no path is matched once per pattern.
 //!
+//! Files are matched one by one as they arrive ([`Matching`] is the [`FileSink`] git's output is
+//! read into), so matching overlaps with git's work.
+//!
 //! Compiling is also where the set is made cheap to match: a pattern used by several filters
 //! (YAML anchors) is compiled once, simple braces are expanded (`**/*.{ts,css}` becomes two
 //! extension lookups instead of a regex), and `**` needs no matching at all.
@@ -14,7 +17,7 @@ use anyhow::Context as _;
 
 use crate::globs::{MatchCache, ShapedGlobs, ShapedGlobsBuilder, build_glob};
 
-use crate::changes::{ChangeStatus, ChangedFile};
+use crate::changes::{ChangeStatus, ChangedFiles, FileSink};
 use crate::filters::Filter;
 
 /// How a filter combines its rules (the `predicate-quantifier` input).
@@ -69,12 +72,37 @@ pub struct Matcher {
     evaluated: Vec<usize>,
 }
 
-/// Below this many files, matching stays on one thread: measured on 2 cores, at 20,000 files
-/// the threads cost more than they save.
-const PARALLEL_THRESHOLD: usize = 100_000;
+/// Which matched files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every changed file, and every file each filter matched.
+    All,
+    /// Each filter's first files (this many); the others are counted, and a file no filter
+    /// keeps is not kept at all.
+    First(usize),
+}
 
-/// Which files each filter matched, as indices into the file list, in filter order.
-pub type Matches = Vec<(String, Vec<usize>)>;
+/// What one filter matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterMatches {
+    /// The filter's name.
+    pub name: String,
+    /// How many files it matched.
+    pub count: usize,
+    /// The kept files it matched (indices into [`Matched::files`]), in order.
+    pub files: Vec<usize>,
+}
+
+/// What the filters matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// How many changed files there were.
+    pub total: usize,
+    /// The kept changed files, in order.
+    pub files: ChangedFiles,
+    /// Each filter's matches, in filter order.
+    pub filters: Vec<FilterMatches>,
+}
 
 impl Matcher {
     /// Compiles every pattern once.
@@ -152,84 +180,33 @@ impl Matcher {
         })
     }
 
-    /// The files each filter matches; large lists are split across the machine's cores.
-    pub fn match_files(&self, files: &[ChangedFile]) -> Matches {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        if threads < 2 || files.len() < PARALLEL_THRESHOLD {
-            return self.match_range(files, 0);
+    /// An empty result, to give files to.
+    pub fn matching(&self, keep: Keep) -> Matching<'_> {
+        Matching {
+            matcher: self,
+            keep,
+            matched: Matched {
+                total: 0,
+                files: ChangedFiles::default(),
+                filters: self.empty_matches(),
+            },
+            cache: MatchCache::default(),
+            hits: Vec::new(),
+            hit: vec![false; self.set.len()],
+            done: vec![false; self.filters.len()],
+            touched: Vec::new(),
         }
-        let chunk = files.len().div_ceil(threads);
-        let parts: Vec<Matches> = std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, part)| scope.spawn(move || self.match_range(part, i * chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        let mut merged = self.empty_matches();
-        for part in parts {
-            for ((_, all), (_, some)) in merged.iter_mut().zip(part) {
-                all.extend(some);
-            }
-        }
-        merged
     }
 
-    fn empty_matches(&self) -> Matches {
+    fn empty_matches(&self) -> Vec<FilterMatches> {
         self.filters
             .iter()
-            .map(|(name, _)| (name.clone(), Vec::new()))
+            .map(|(name, _)| FilterMatches {
+                name: name.clone(),
+                count: 0,
+                files: Vec::new(),
+            })
             .collect()
-    }
-
-    /// Matches `files`, whose first element has index `offset` in the whole list.
-    fn match_range(&self, files: &[ChangedFile], offset: usize) -> Matches {
-        let mut matches = self.empty_matches();
-        let mut hits = Vec::new();
-        let mut cache = MatchCache::default();
-        let mut hit = vec![false; self.set.len()];
-        let mut done = vec![false; self.filters.len()];
-        let mut touched = Vec::new();
-        for (index, file) in files.iter().enumerate() {
-            self.set
-                .matches_into(file.path.as_str(), &mut cache, &mut hits);
-            for &h in &hits {
-                for &(f, r) in &self.served_by_glob[h] {
-                    if !done[f] && self.filters[f].1[r].allows(file.status) {
-                        done[f] = true;
-                        touched.push(f);
-                        matches[f].1.push(offset + index);
-                    }
-                }
-            }
-            for f in touched.drain(..) {
-                done[f] = false;
-            }
-            if self.evaluated.is_empty() {
-                continue;
-            }
-            for &h in &hits {
-                hit[h] = true;
-            }
-            for &f in &self.evaluated {
-                if self.filter_matches(&self.filters[f].1, file.status, &hit) {
-                    matches[f].1.push(offset + index);
-                }
-            }
-            for &h in &hits {
-                hit[h] = false;
-            }
-        }
-        matches
     }
 
     fn filter_matches(&self, rules: &[CompiledRule], status: ChangeStatus, hit: &[bool]) -> bool {
@@ -239,6 +216,94 @@ impl Matcher {
         match self.quantifier {
             Quantifier::Some => rules.iter().any(rule_matches),
             Quantifier::Every => rules.iter().all(rule_matches),
+        }
+    }
+}
+
+/// The changed files so far and what each filter matched of them.
+#[derive(Debug)]
+pub struct Matching<'m> {
+    matcher: &'m Matcher,
+    keep: Keep,
+    matched: Matched,
+    cache: MatchCache,
+    /// Scratch space of one file's matching, kept to spare allocations.
+    hits: Vec<usize>,
+    hit: Vec<bool>,
+    done: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Matching<'_> {
+    /// What the filters matched.
+    pub fn finish(self) -> Matched {
+        self.matched
+    }
+
+    /// The filters `path` matches, into `touched`.
+    fn filters_matching(&mut self, path: &str, status: ChangeStatus) {
+        let matcher = self.matcher;
+        matcher
+            .set
+            .matches_into(path, &mut self.cache, &mut self.hits);
+        for &h in &self.hits {
+            for &(f, r) in &matcher.served_by_glob[h] {
+                if !self.done[f] && matcher.filters[f].1[r].allows(status) {
+                    self.done[f] = true;
+                    self.touched.push(f);
+                }
+            }
+        }
+        for &f in &self.touched {
+            self.done[f] = false;
+        }
+        if matcher.evaluated.is_empty() {
+            return;
+        }
+        for &h in &self.hits {
+            self.hit[h] = true;
+        }
+        for &f in &matcher.evaluated {
+            if matcher.filter_matches(&matcher.filters[f].1, status, &self.hit) {
+                self.touched.push(f);
+            }
+        }
+        for &h in &self.hits {
+            self.hit[h] = false;
+        }
+    }
+}
+
+impl FileSink for Matching<'_> {
+    fn push(&mut self, path: &str, status: ChangeStatus) {
+        self.filters_matching(path, status);
+        let matched = &mut self.matched;
+        matched.total += 1;
+        // The index the file gets if it is kept.
+        let index = matched.files.len();
+        let mut kept = self.keep == Keep::All;
+        for f in self.touched.drain(..) {
+            let filter = &mut matched.filters[f];
+            filter.count += 1;
+            if let Keep::First(first) = self.keep
+                && filter.files.len() >= first
+            {
+                continue;
+            }
+            filter.files.push(index);
+            kept = true;
+        }
+        if kept {
+            matched.files.push(path, status);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.matched.total = 0;
+        self.matched.files.clear();
+        for filter in &mut self.matched.filters {
+            filter.count = 0;
+            filter.files.clear();
         }
     }
 }
@@ -283,18 +348,21 @@ mod tests {
         files: &[(&str, ChangeStatus)],
     ) -> Vec<(String, Vec<String>)> {
         let filters = parse_filters(yaml).expect("valid filters");
-        let files: Vec<ChangedFile> = files
-            .iter()
-            .map(|(p, s)| ChangedFile::new(*p, *s))
-            .collect();
-        Matcher::new(&filters, quantifier)
-            .expect("compiles")
-            .match_files(&files)
+        let matcher = Matcher::new(&filters, quantifier).expect("compiles");
+        let mut matching = matcher.matching(Keep::All);
+        for (path, status) in files {
+            matching.push(path, *status);
+        }
+        let matched = matching.finish();
+        matched
+            .filters
             .into_iter()
-            .map(|(name, idx)| {
+            .map(|filter| {
+                assert_eq!(filter.count, filter.files.len());
+                let paths = filter.files.into_iter();
                 (
-                    name,
-                    idx.into_iter().map(|i| files[i].path.clone()).collect(),
+                    filter.name,
+                    paths.map(|i| matched.files.path(i).to_owned()).collect(),
                 )
             })
             .collect()
@@ -375,22 +443,43 @@ mod tests {
     }
 
     #[test]
-    fn parallel_matching_keeps_the_order_and_indices() {
-        let filters = parse_filters("even: '**/even/*'\nall: '**'\n").expect("valid");
-        let files: Vec<ChangedFile> = (0..PARALLEL_THRESHOLD + 10_000)
-            .map(|i| {
-                ChangedFile::new(
-                    format!("d/{}/f{i}", if i % 2 == 0 { "even" } else { "odd" }),
-                    Modified,
-                )
-            })
-            .collect();
+    fn cleared_matching_starts_again() {
+        let filters = parse_filters("src: 'src/**'\nall: '**'\n").expect("valid");
         let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
-        let matches = matcher.match_files(&files);
-        assert_eq!(matches, matcher.match_range(&files, 0));
-        let all = PARALLEL_THRESHOLD + 10_000;
-        assert_eq!(matches[0].1, (0..all).step_by(2).collect::<Vec<_>>());
-        assert_eq!(matches[1].1.len(), all);
+        let mut matching = matcher.matching(Keep::All);
+        matching.push("src/a", Modified);
+        matching.clear();
+        matching.push("docs/b", Added);
+        matching.push("src/c", Added);
+        let matched = matching.finish();
+        assert_eq!(matched.total, 2);
+        assert_eq!(matched.files.len(), 2);
+        assert_eq!(matched.filters[0].files, [1]);
+        assert_eq!(matched.filters[1].files, [0, 1]);
+    }
+
+    #[test]
+    fn only_each_filters_first_files_are_kept_and_all_are_counted() {
+        let filters = parse_filters("src: 'src/**'\ndocs: 'docs/**'\n").expect("valid");
+        let matcher = Matcher::new(&filters, Quantifier::Some).expect("compiles");
+        let mut matching = matcher.matching(Keep::First(2));
+        for path in [
+            "src/1", "other", "src/2", "docs/1", "src/3", "src/4", "docs/2",
+        ] {
+            matching.push(path, Modified);
+        }
+        let matched = matching.finish();
+        assert_eq!(matched.total, 7);
+        let kept: Vec<&str> = matched.files.paths().collect();
+        assert_eq!(kept, ["src/1", "src/2", "docs/1", "docs/2"]);
+        assert_eq!(
+            (matched.filters[0].count, &matched.filters[0].files[..]),
+            (4, &[0, 1][..])
+        );
+        assert_eq!(
+            (matched.filters[1].count, &matched.filters[1].files[..]),
+            (2, &[2, 3][..])
+        );
     }
 
     #[test]

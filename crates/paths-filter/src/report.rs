@@ -5,15 +5,16 @@ use std::collections::HashSet;
 
 use action_kit::{Runner, Table};
 
-use crate::changes::ChangedFile;
 use crate::filters::Filter;
 use crate::format::{ListFormat, directories};
-use crate::matcher::Matches;
+use crate::matcher::{Keep, Matched};
 
 /// Files a filter's log group lists before it says how many more there are.
 const LOGGED_FILES: usize = 100;
 /// Files the summary shows per filter.
 const SUMMARY_FILES: usize = 3;
+// The summary's files are among those kept for the log.
+const _: () = assert!(SUMMARY_FILES <= LOGGED_FILES);
 /// GitHub keeps at most 1 MB of outputs per job (counted in UTF-16 code units); warn before.
 const OUTPUT_WARNING_UNITS: usize = 900_000;
 
@@ -22,16 +23,23 @@ const OUTPUT_WARNING_UNITS: usize = 900_000;
 pub struct Report<'a> {
     /// The filters, in order.
     pub filters: &'a [Filter],
-    /// Every changed file.
-    pub files: &'a [ChangedFile],
-    /// What each filter matched.
-    pub matches: &'a Matches,
+    /// What the filters matched, with the files kept as [`keep`] asks.
+    pub matched: &'a Matched,
     /// The `list-files` format.
     pub format: ListFormat,
     /// The `dirs-depth` input.
     pub dirs_depth: usize,
     /// Which base was used and why.
     pub reason: &'a str,
+}
+
+/// The matched files a report needs: all of them when they are listed in the outputs, else
+/// only those the log shows.
+pub fn keep(format: ListFormat) -> Keep {
+    match format {
+        ListFormat::None => Keep::First(LOGGED_FILES),
+        _ => Keep::All,
+    }
 }
 
 /// Writes the outputs, the log and the summary.
@@ -45,25 +53,24 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
     };
     let mut changed = Vec::new();
     console.info("Results:");
-    for (name, indices) in report.matches {
-        let paths: Vec<&str> = indices
-            .iter()
-            .map(|&i| report.files[i].path.as_str())
-            .collect();
-        let matched = !paths.is_empty();
+    let lists = report.format != ListFormat::None;
+    let files = &report.matched.files;
+    for filter in &report.matched.filters {
+        let (name, count, indices) = (&filter.name, filter.count, &filter.files);
+        let matched = count > 0;
         {
             let _group = console.group(&format!("Filter {name} = {matched}"));
             if matched {
                 // One write for the whole list.
                 let mut listing = String::from("Matching files:");
                 for &i in indices.iter().take(LOGGED_FILES) {
-                    let file = &report.files[i];
-                    for part in ["\n", &file.path, " [", file.status.as_str(), "]"] {
+                    let status = files.status(i).as_str();
+                    for part in ["\n", files.path(i), " [", status, "]"] {
                         listing.push_str(part);
                     }
                 }
-                if indices.len() > LOGGED_FILES {
-                    listing.push_str(&format!("\n… and {} more", indices.len() - LOGGED_FILES));
+                if count > LOGGED_FILES {
+                    listing.push_str(&format!("\n… and {} more", count - LOGGED_FILES));
                 }
                 console.info(&listing);
             } else {
@@ -74,9 +81,13 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
             changed.push(name.as_str());
         }
         set(name, if matched { "true" } else { "false" })?;
-        set(&format!("{name}_count"), &paths.len().to_string())?;
-        if let Some(list) = report.format.render(&paths) {
-            set(&format!("{name}_files"), &list)?;
+        set(&format!("{name}_count"), &count.to_string())?;
+        if lists {
+            let paths: Vec<&str> = indices.iter().map(|&i| files.path(i)).collect();
+            set(
+                &format!("{name}_files"),
+                &report.format.render(&paths).unwrap_or_default(),
+            )?;
             let dirs_name = format!("{name}_dirs");
             if !names.contains(dirs_name.as_str()) {
                 let dirs = directories(&paths, report.dirs_depth);
@@ -92,11 +103,12 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
         console.info(&format!("Changes output set to {json}"));
         set("changes", &json)?;
     }
-    if !names.contains("all_changed_files") {
-        let all: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
-        if let Some(list) = report.format.render(&all) {
-            set("all_changed_files", &list)?;
-        }
+    if lists && !names.contains("all_changed_files") {
+        let all: Vec<&str> = files.paths().collect();
+        set(
+            "all_changed_files",
+            &report.format.render(&all).unwrap_or_default(),
+        )?;
     }
     let output_units: usize = outputs
         .iter()
@@ -114,28 +126,30 @@ pub fn write(runner: &Runner, report: &Report<'_>) -> anyhow::Result<()> {
 
 fn summary(report: &Report<'_>) -> String {
     let mut table = Table::new(["Filter", "Matched", "Files", "First files"]);
-    for (name, indices) in report.matches {
-        let first: Vec<String> = indices
+    let files = &report.matched.files;
+    for filter in &report.matched.filters {
+        let first: Vec<String> = filter
+            .files
             .iter()
             .take(SUMMARY_FILES)
-            .map(|&i| format!("`{}`", report.files[i].path))
+            .map(|&i| format!("`{}`", files.path(i)))
             .collect();
         let mut first = first.join(", ");
-        if indices.len() > SUMMARY_FILES {
+        if filter.count > SUMMARY_FILES {
             first.push_str(", …");
         }
         table.row([
-            format!("`{name}`"),
-            if indices.is_empty() {
+            format!("`{}`", filter.name),
+            if filter.count == 0 {
                 "no".into()
             } else {
                 "**yes**".into()
             },
-            indices.len().to_string(),
+            filter.count.to_string(),
             first,
         ]);
     }
-    let count = changed_files(report.files.len());
+    let count = changed_files(report.matched.total);
     format!(
         "### paths-filter\n\n{count}. {}.\n\n{}\n",
         capitalise(report.reason),
