@@ -6,8 +6,9 @@
 //! and named errors for every malformed filter.
 //!
 //! The pieces: [`filters`] reads the YAML, [`pattern`] translates dorny's globs, [`matcher`]
-//! matches, [`source`] decides where changes come from (pure), [`git`] and [`github`] fetch
-//! them, [`format`] writes the lists, [`report`] writes outputs and the summary.
+//! matches (with [`globs`] and [`segment`], sorting globs by shape), [`source`] decides where
+//! changes come from (pure), [`git`] and [`github`] fetch them into [`changes`], [`format`]
+//! writes the lists, [`report`] writes outputs and the summary.
 
 pub mod changes;
 pub mod filters;

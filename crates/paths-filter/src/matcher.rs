@@ -5,7 +5,8 @@
 //! filter's rules read the answer. No pattern is compiled per file, and no path is matched once per pattern.
 //!
 //! Files are matched one by one as they arrive ([`Matching`] is the [`FileSink`] git's output is
-//! read into), so matching overlaps with git's work.
+//! read into), so matching overlaps with git's work; only the files the report needs are kept
+//! ([`Keep`]).
 //!
 //! Compiling is also where the set is made cheap to match: a pattern used by several filters
 //! (YAML anchors) is compiled once, simple braces are expanded (`**/*.{ts,css}` becomes two
