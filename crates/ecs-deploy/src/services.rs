@@ -130,32 +130,7 @@ impl SdkServices {
 
 impl Services for SdkServices {
     async fn describe(&self, cluster: &str, service: &str) -> anyhow::Result<ServiceState> {
-        let answer = self
-            .client
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .send()
-            .await
-            .map_err(|e| {
-                let e = e.into_service_error();
-                if e.is_cluster_not_found_exception() {
-                    anyhow::anyhow!("ECS cluster '{cluster}' does not exist")
-                } else {
-                    anyhow::Error::new(e).context(format!("cannot describe service '{service}'"))
-                }
-            })?;
-        if let Some(failure) = answer.failures().first() {
-            bail!(
-                "service '{service}' in cluster '{cluster}' is {}",
-                failure.reason().unwrap_or("unavailable")
-            );
-        }
-        let found = answer
-            .services()
-            .first()
-            .with_context(|| format!("ECS returned nothing for service '{service}'"))?;
-        Ok(state_of(found))
+        Ok(state_of(&self.sdk_service(cluster, service).await?))
     }
 
     async fn update(
@@ -438,13 +413,13 @@ impl Services for SdkServices {
 }
 
 impl SdkServices {
-    /// The service's deployment configuration with the strategy and bake time of `update`.
-    async fn deployment_configuration(
+    /// DescribeServices of one service, as the SDK answers it; a missing cluster or service is
+    /// an error naming it.
+    async fn sdk_service(
         &self,
         cluster: &str,
         service: &str,
-        update: &ServiceUpdate,
-    ) -> anyhow::Result<aws_sdk_ecs::types::DeploymentConfiguration> {
+    ) -> anyhow::Result<aws_sdk_ecs::types::Service> {
         let answer = self
             .client
             .describe_services()
@@ -452,12 +427,36 @@ impl SdkServices {
             .services(service)
             .send()
             .await
-            .map_err(|e| anyhow::Error::new(e.into_service_error()))
-            .with_context(|| format!("cannot describe service '{service}'"))?;
-        let current = answer
+            .map_err(|e| {
+                let e = e.into_service_error();
+                if e.is_cluster_not_found_exception() {
+                    anyhow::anyhow!("ECS cluster '{cluster}' does not exist")
+                } else {
+                    anyhow::Error::new(e).context(format!("cannot describe service '{service}'"))
+                }
+            })?;
+        if let Some(failure) = answer.failures().first() {
+            bail!(
+                "service '{service}' in cluster '{cluster}' is {}",
+                failure.reason().unwrap_or("unavailable")
+            );
+        }
+        answer
             .services()
             .first()
-            .and_then(|s| s.deployment_configuration());
+            .cloned()
+            .with_context(|| format!("ECS returned nothing for service '{service}'"))
+    }
+
+    /// The service's deployment configuration with the strategy and bake time of `update`.
+    async fn deployment_configuration(
+        &self,
+        cluster: &str,
+        service: &str,
+        update: &ServiceUpdate,
+    ) -> anyhow::Result<aws_sdk_ecs::types::DeploymentConfiguration> {
+        let found = self.sdk_service(cluster, service).await?;
+        let current = found.deployment_configuration();
         Ok(merged_configuration(current, update))
     }
 
