@@ -436,13 +436,7 @@ async fn a_migration_runs_before_the_update() {
         run_task < update,
         "the migration runs before the update: {calls:?}"
     );
-    let body = proxy
-        .calls()
-        .into_iter()
-        .find(|c| c.operation == "RunTask")
-        .expect("RunTask")
-        .body;
-    let request: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let request = proxy.first_json_body("RunTask").expect("RunTask");
     assert_eq!(
         request["overrides"]["containerOverrides"][0]["command"],
         json!(["alembic", "upgrade", "head"])
@@ -487,15 +481,7 @@ async fn a_migration_runs_before_the_update() {
     assert_eq!(arns.as_array().map(Vec::len), Some(1));
     assert!(!result.outputs.contains_key("run-task-exit-code"));
     assert_eq!(proxy.count("DescribeTasks"), 0, "not waited for");
-    let request: serde_json::Value = serde_json::from_str(
-        &proxy
-            .calls()
-            .into_iter()
-            .find(|c| c.operation == "RunTask")
-            .expect("RunTask")
-            .body,
-    )
-    .expect("json");
+    let request = proxy.first_json_body("RunTask").expect("RunTask");
     assert_eq!(
         request["overrides"]["containerOverrides"][0],
         json!({"name": "api", "command": ["seed", "--demo"], "environment": [{"name": "MODE", "value": "seed"}]})
@@ -770,15 +756,9 @@ async fn ecs_native_strategies_are_chosen_on_the_update() {
         .run()
         .expect("run");
     result.assert_success();
-    let update: serde_json::Value = serde_json::from_str(
-        &proxy
-            .calls()
-            .into_iter()
-            .find(|c| c.operation == "UpdateService")
-            .expect("UpdateService")
-            .body,
-    )
-    .expect("json");
+    let update = proxy
+        .first_json_body("UpdateService")
+        .expect("UpdateService");
     let configuration = &update["deploymentConfiguration"];
     assert_eq!(configuration["strategy"], "BLUE_GREEN", "{update}");
     assert_eq!(configuration["bakeTimeInMinutes"], 5);
@@ -845,15 +825,9 @@ async fn a_code_deploy_service_gets_a_code_deploy_deployment() {
         .expect("deployment");
     let info = deployment.deployment_info().expect("info");
     assert_eq!(info.application_name(), Some(application.as_str()));
-    let request: serde_json::Value = serde_json::from_str(
-        &proxy
-            .calls()
-            .into_iter()
-            .find(|c| c.operation == "CreateDeployment")
-            .expect("CreateDeployment")
-            .body,
-    )
-    .expect("json");
+    let request = proxy
+        .first_json_body("CreateDeployment")
+        .expect("CreateDeployment");
     let appspec: serde_json::Value = serde_json::from_str(
         request["revision"]["appSpecContent"]["content"]
             .as_str()

@@ -178,6 +178,16 @@ impl FaultProxy {
             .clone()
     }
 
+    /// The JSON body of the first call of `operation` (JSON-protocol calls such as ECS's).
+    pub fn first_json_body(&self, operation: &str) -> anyhow::Result<serde_json::Value> {
+        let call = self
+            .calls()
+            .into_iter()
+            .find(|c| c.operation == operation)
+            .with_context(|| format!("no {operation} call"))?;
+        serde_json::from_str(&call.body).with_context(|| format!("{operation}'s body is not JSON"))
+    }
+
     /// How many calls of `operation` were seen (faulted ones included).
     pub fn count(&self, operation: &str) -> usize {
         self.calls()
